@@ -1,0 +1,35 @@
+// A snapshot of a cluster, as the scheduler sees it.
+#pragma once
+
+#include <cstdint>
+#include <iosfwd>
+#include <string>
+#include <vector>
+
+namespace troupe {
+
+struct worker_info {
+  std::string name;
+  std::uint32_t id = 0;
+  std::uint32_t nthreads = 0;
+  std::uint64_t memory_limit = 0;  ///< bytes; 0 when unlimited
+  std::uint64_t managed_bytes = 0;  ///< bytes of results held
+  std::uint64_t n_keys = 0;         ///< results held
+  std::uint64_t processing = 0;     ///< tasks sent and not yet finished
+  bool retiring = false;
+};
+
+struct cluster_info {
+  std::string scheduler_address;
+  std::vector<worker_info> workers;
+  /// Tasks by state: waiting, ready, processing, memory, erred.
+  std::uint64_t waiting = 0, ready = 0, processing = 0, memory = 0, erred = 0;
+  std::uint64_t total_threads() const;
+  std::uint64_t total_memory_limit() const;
+  std::uint64_t total_managed_bytes() const;
+};
+
+/// "<scheduler address> workers=2 threads=2 memory=..." in a small table.
+std::ostream& operator<<(std::ostream& out, const cluster_info& info);
+
+} // namespace troupe

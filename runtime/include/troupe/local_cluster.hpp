@@ -1,0 +1,57 @@
+// local_cluster: a scheduler and workers in this process (workers are actors
+// with their own threads), as Dask's LocalCluster(processes=False).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <memory>
+#include <string>
+
+#include "troupe/client.hpp"
+#include "troupe/cluster_info.hpp"
+
+namespace troupe {
+
+namespace internal {
+class local_runtime;
+}
+
+struct local_cluster_options {
+  int n_workers = 0;           ///< 0: one per core
+  int threads_per_worker = 1;  ///< threads that run tasks in each worker
+  std::uint64_t memory_limit = 0;  ///< bytes per worker, 0: a share of the machine
+  std::string name = "local";
+};
+
+class local_cluster {
+public:
+  explicit local_cluster(local_cluster_options options = {});
+  ~local_cluster();
+  local_cluster(const local_cluster&) = delete;
+  local_cluster& operator=(const local_cluster&) = delete;
+
+  /// Adds or retires workers until there are n. Retired workers hand their
+  /// results to the others first, so nothing is recomputed.
+  void scale(int n, std::chrono::nanoseconds timeout = std::chrono::seconds(60));
+
+  /// A new client connected to this cluster.
+  client get_client();
+
+  /// Workers, threads, memory and tasks, as the scheduler sees them.
+  cluster_info info() const;
+  std::string scheduler_address() const;
+  const local_cluster_options& options() const;
+
+  internal::local_runtime& runtime() const;
+  std::shared_ptr<internal::local_runtime> runtime_handle() const;
+
+private:
+  std::shared_ptr<internal::local_runtime> runtime_;
+};
+
+/// "local_cluster(scheduler=..., workers=2, threads=2, memory=...)" and a
+/// line per worker.
+std::ostream& operator<<(std::ostream& out, const local_cluster& cluster);
+
+} // namespace troupe

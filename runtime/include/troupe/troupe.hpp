@@ -1,0 +1,13 @@
+// troupe: lazy task graphs and futures, run in parallel by a scheduler over
+// workers. Include this one header.
+#pragma once
+
+#include "troupe/client.hpp"
+#include "troupe/cluster_info.hpp"
+#include "troupe/delayed.hpp"
+#include "troupe/errors.hpp"
+#include "troupe/future.hpp"
+#include "troupe/local_cluster.hpp"
+#include "troupe/log.hpp"
+#include "troupe/serialization.hpp"
+#include "troupe/task.hpp"

@@ -1,0 +1,99 @@
+// What a client knows: its futures (by key), the workers' addresses, and the
+// connection to the scheduler. API threads and the client actor share it.
+#pragma once
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+#include "common/flat_key_map.hpp"
+#include "protocol/messages.hpp"
+#include "troupe/cluster_info.hpp"
+#include "troupe/detail/future_state.hpp"
+
+namespace troupe::internal {
+
+class local_runtime;
+
+class client_core : public std::enable_shared_from_this<client_core> {
+public:
+  client_core(std::shared_ptr<local_runtime> runtime, caf::actor scheduler, std::string address);
+  ~client_core();
+
+  /// Spawns the client actor and registers with the scheduler.
+  void connect(std::chrono::nanoseconds timeout);
+  void close();
+  bool closed() const;
+
+  std::vector<detail::state_ptr> submit(detail::task_batch&& batch,
+                                        const std::vector<detail::task_key>& outputs,
+                                        const std::vector<std::string>& names);
+  std::vector<detail::state_ptr> scatter(std::vector<std::string>&& packed);
+  void cancel(const std::vector<detail::future_state*>& states);
+
+  const std::string& await(detail::future_state& s, std::chrono::nanoseconds timeout);
+  void fetch_all(const std::vector<detail::future_state*>& states,
+                 std::chrono::nanoseconds timeout);
+  bool wait_all(const std::vector<detail::future_state*>& states,
+                std::chrono::nanoseconds timeout);
+  std::size_t wait_next(const std::vector<detail::future_state*>& pending,
+                        std::chrono::nanoseconds timeout);
+
+  std::vector<std::pair<std::string, std::string>>
+  run_on_workers(const std::string& function, std::string args, std::chrono::nanoseconds timeout);
+  void wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout);
+  cluster_info snapshot(std::chrono::nanoseconds timeout);
+  void sync(std::chrono::nanoseconds timeout);
+
+  /// Called by ~future_state: the client no longer needs `key`.
+  void release(detail::task_key key);
+  void flush_releases();
+
+  // From the client actor.
+  void apply(const proto::key_updates& updates);
+  void set_directory(const proto::worker_directory& d);
+  void on_disconnect(const std::string& why);
+
+  const std::string& address() const { return address_; }
+  std::uint32_t id() const { return id_; }
+
+private:
+  detail::state_ptr state_for(detail::task_key key, const std::string& name, bool& created);
+  void finish(detail::future_state& s, future_status status);
+  caf::actor worker(std::uint32_t id);
+  caf::actor scheduler();
+
+  std::shared_ptr<local_runtime> runtime_;  // keeps the actor system alive while connected
+  std::string address_;
+  std::uint32_t id_ = 0;
+
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  caf::actor scheduler_;
+  caf::actor self_;  // the client actor
+  std::unordered_map<std::uint32_t, caf::actor> workers_;
+  std::unordered_map<std::uint32_t, std::string> worker_names_;
+  flat_key_map index_;
+  std::vector<std::weak_ptr<detail::future_state>> slots_;
+  std::vector<std::uint32_t> free_slots_;
+  std::uint64_t finish_seq_ = 0;
+  std::uint32_t waiters_ = 0;
+  bool closed_ = false;
+  std::string close_reason_;
+
+  // Releases are queued under their own lock: a future may die anywhere,
+  // even inside a section that holds mutex_.
+  std::mutex release_mutex_;
+  std::vector<detail::task_key> releases_;
+  caf::actor release_target_;  // the client actor, poked when releases appear
+};
+
+} // namespace troupe::internal

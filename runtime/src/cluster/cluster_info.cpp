@@ -1,0 +1,43 @@
+#include "troupe/cluster_info.hpp"
+
+#include <iomanip>
+#include <ostream>
+
+namespace troupe {
+
+std::uint64_t cluster_info::total_threads() const {
+  std::uint64_t n = 0;
+  for (auto& w : workers)
+    n += w.nthreads;
+  return n;
+}
+
+std::uint64_t cluster_info::total_memory_limit() const {
+  std::uint64_t n = 0;
+  for (auto& w : workers)
+    n += w.memory_limit;
+  return n;
+}
+
+std::uint64_t cluster_info::total_managed_bytes() const {
+  std::uint64_t n = 0;
+  for (auto& w : workers)
+    n += w.managed_bytes;
+  return n;
+}
+
+std::ostream& operator<<(std::ostream& out, const cluster_info& info) {
+  constexpr double gib = 1024.0 * 1024 * 1024;
+  out << "scheduler " << info.scheduler_address << ": " << info.workers.size() << " workers, "
+      << info.total_threads() << " threads, " << std::fixed << std::setprecision(2)
+      << info.total_memory_limit() / gib << " GiB; tasks: " << info.waiting << " waiting, "
+      << info.ready << " ready, " << info.processing << " processing, " << info.memory
+      << " in memory, " << info.erred << " erred\n";
+  for (auto& w : info.workers)
+    out << "  " << std::left << std::setw(24) << w.name << " threads=" << w.nthreads
+        << " memory=" << w.managed_bytes << "/" << w.memory_limit << " B keys=" << w.n_keys
+        << " processing=" << w.processing << (w.retiring ? " (retiring)" : "") << "\n";
+  return out;
+}
+
+} // namespace troupe

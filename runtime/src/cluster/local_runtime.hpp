@@ -1,0 +1,56 @@
+// The in-process cluster: an actor system with a scheduler and worker actors.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <caf/actor.hpp>
+
+#include "common/actor_system.hpp"
+#include "troupe/cluster_info.hpp"
+#include "troupe/local_cluster.hpp"
+
+namespace troupe::internal {
+
+class local_runtime {
+public:
+  explicit local_runtime(local_cluster_options options);
+  ~local_runtime();
+
+  caf::actor_system& system() { return *rt_.system; }
+  caf::actor scheduler() const;
+  const std::string& address() const { return address_; }
+  const local_cluster_options& options() const { return options_; }
+
+  void scale(int n, std::chrono::nanoseconds timeout);
+  cluster_info info(std::chrono::nanoseconds timeout);
+  /// Stops workers and scheduler; idempotent.
+  void shutdown();
+
+private:
+  void spawn_worker_locked();
+
+  actor_runtime rt_;
+  local_cluster_options options_;
+  std::string address_;
+  mutable std::mutex mutex_;
+  caf::actor scheduler_;
+  std::vector<std::pair<std::string, caf::actor>> workers_;
+  int next_worker_ = 0;
+  bool stopped_ = false;
+};
+
+
+} // namespace troupe::internal
+
+namespace troupe::internal::proto {
+struct cluster_snapshot;
+}
+
+namespace troupe::internal {
+/// The scheduler's snapshot as users see it.
+cluster_info snapshot_to_info(const proto::cluster_snapshot& s, const std::string& address);
+} // namespace troupe::internal

@@ -1,0 +1,255 @@
+#include "scheduler/scheduler_actor.hpp"
+
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/response_promise.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include "common/logging.hpp"
+#include "protocol/messages.hpp"
+#include "scheduler/scheduler_state.hpp"
+
+namespace troupe::internal {
+
+namespace {
+
+struct scheduler_actor_state {
+  scheduler_state core;
+  std::string address;
+  std::unordered_map<std::uint32_t, caf::actor> workers;
+  std::unordered_map<std::uint32_t, caf::actor> clients;
+  std::vector<std::pair<caf::response_promise, std::uint32_t>> worker_waiters;
+  struct retire_wait {
+    caf::response_promise rp;
+    std::vector<std::uint32_t> ids;
+  };
+  std::vector<retire_wait> retire_waiters;
+  static inline const char* name = "troupe.scheduler";
+};
+
+using scheduler_actor = caf::stateful_actor<scheduler_actor_state>;
+
+proto::worker_directory directory(scheduler_actor* self) {
+  proto::worker_directory d;
+  for (auto& w : self->state.core.workers())
+    if (w.alive) {
+      d.ids.push_back(w.id);
+      d.names.push_back(w.name);
+      d.actors.push_back(self->state.workers[w.id]);
+    }
+  return d;
+}
+
+void broadcast_directory(scheduler_actor* self) {
+  auto d = directory(self);
+  for (auto& [id, w] : self->state.workers)
+    self->send(w, d);
+  for (auto& [id, c] : self->state.clients)
+    self->send(c, d);
+}
+
+void answer_worker_waiters(scheduler_actor* self) {
+  auto& waiters = self->state.worker_waiters;
+  auto n = self->state.core.n_workers();
+  for (auto it = waiters.begin(); it != waiters.end();) {
+    if (n >= it->second) {
+      it->first.deliver(proto::holders{self->state.core.worker_ids()});
+      it = waiters.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
+void flush(scheduler_actor* self, outbox& out) {
+  auto& st = self->state;
+  for (auto& w : out.warnings)
+    spdlog::warn("troupe scheduler: {}", w);
+  for (auto& [id, batch] : out.runs)
+    if (auto it = st.workers.find(id); it != st.workers.end())
+      self->send(it->second, std::move(batch));
+  for (auto& [id, f] : out.frees)
+    if (auto it = st.workers.find(id); it != st.workers.end())
+      self->send(it->second, std::move(f));
+  for (auto& [id, s] : out.stores)
+    if (auto it = st.workers.find(id); it != st.workers.end())
+      self->send(it->second, std::move(s));
+  for (auto& m : out.moves) {
+    auto from = st.workers.find(m.from);
+    auto to = st.workers.find(m.to);
+    if (from != st.workers.end() && to != st.workers.end())
+      self->send(from->second, proto::move_keys{m.to, to->second, std::move(m.keys)});
+  }
+  for (auto& [id, u] : out.updates)
+    if (auto it = st.clients.find(id); it != st.clients.end())
+      self->send(it->second, std::move(u));
+  if (!out.retired.empty()) {
+    for (auto id : out.retired) {
+      if (auto it = st.workers.find(id); it != st.workers.end()) {
+        self->demonitor(it->second);
+        self->send(it->second, proto::shutdown{});
+        st.workers.erase(it);
+      }
+      st.core.remove_worker(id);
+      spdlog::info("troupe scheduler: worker {} retired", id);
+    }
+    broadcast_directory(self);
+    auto& waits = st.retire_waiters;
+    for (auto it = waits.begin(); it != waits.end();) {
+      bool all = true;
+      for (auto id : it->ids)
+        all = all && st.workers.count(id) == 0;
+      if (all) {
+        it->rp.deliver(proto::holders{it->ids});
+        it = waits.erase(it);
+      } else {
+        ++it;
+      }
+    }
+  }
+}
+
+caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
+  self->state.address = std::move(address);
+  self->set_down_handler([self](caf::down_msg& m) {
+    auto& st = self->state;
+    for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
+      if (it->second.address() == m.source) {
+        spdlog::error("troupe scheduler: worker {} stopped unexpectedly", it->first);
+        st.core.remove_worker(it->first);
+        st.workers.erase(it);
+        broadcast_directory(self);
+        return;
+      }
+    for (auto it = st.clients.begin(); it != st.clients.end(); ++it)
+      if (it->second.address() == m.source) {
+        outbox out;
+        st.core.remove_client(it->first, out);
+        st.clients.erase(it);
+        flush(self, out);
+        return;
+      }
+  });
+  return {
+    [self](proto::worker_hello& h) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      outbox out;
+      auto id = st.core.add_worker(h.name, h.nthreads, h.memory_limit, out);
+      st.workers[id] = h.handle;
+      self->monitor(h.handle);
+      // Reply first, so the worker knows its id before its first batch.
+      rp.deliver(id);
+      broadcast_directory(self);
+      flush(self, out);
+      answer_worker_waiters(self);
+      spdlog::info("troupe scheduler: worker {} '{}' joined with {} threads", id, h.name,
+                   h.nthreads);
+    },
+    [self](proto::client_hello& h) -> std::uint32_t {
+      auto& st = self->state;
+      auto id = st.core.add_client();
+      st.clients[id] = h.handle;
+      self->monitor(h.handle);
+      self->send(h.handle, directory(self));
+      return id;
+    },
+    [self](proto::submit& s) {
+      outbox out;
+      self->state.core.submit(s.client, s.batch, out);
+      flush(self, out);
+    },
+    [self](proto::release_keys& r) {
+      outbox out;
+      self->state.core.release(r.client, r.keys, out);
+      flush(self, out);
+    },
+    [self](proto::cancel_keys& c) {
+      outbox out;
+      self->state.core.cancel(c.client, c.keys, out);
+      flush(self, out);
+    },
+    [self](proto::scatter& s) {
+      outbox out;
+      self->state.core.scatter(s.client, s, out);
+      flush(self, out);
+    },
+    [self](const proto::done_batch& d) {
+      outbox out;
+      self->state.core.finished(d, out);
+      flush(self, out);
+    },
+    [self](const proto::acquired& a) {
+      outbox out;
+      self->state.core.acquired(a, out);
+      flush(self, out);
+    },
+    [self](const proto::snapshot_request&) {
+      auto& core = self->state.core;
+      proto::cluster_snapshot s;
+      for (auto& w : core.workers()) {
+        if (!w.alive)
+          continue;
+        s.ids.push_back(w.id);
+        s.names.push_back(w.name);
+        s.nthreads.push_back(w.nthreads);
+        s.memory_limit.push_back(w.memory_limit);
+        s.managed_bytes.push_back(w.managed_bytes);
+        s.n_keys.push_back(w.n_keys);
+        s.processing.push_back(w.processing);
+        s.retiring.push_back(w.retiring ? 1 : 0);
+      }
+      s.task_counts = core.task_counts();
+      return s;
+    },
+    [self](const proto::who_has& w) {
+      proto::holders h;
+      for (auto key : w.keys)
+        h.workers.push_back(self->state.core.holder_of(key));
+      return h;
+    },
+    [self](const proto::retire_workers& r) {
+      auto& st = self->state;
+      auto rp = self->make_response_promise();
+      st.retire_waiters.push_back({rp, r.ids});
+      outbox out;
+      for (auto id : r.ids)
+        st.core.retire_worker(id, out);
+      flush(self, out);
+      // Unknown or already gone ids complete at once.
+      auto& waits = st.retire_waiters;
+      for (auto it = waits.begin(); it != waits.end();) {
+        bool all = true;
+        for (auto id : it->ids)
+          all = all && st.workers.count(id) == 0;
+        if (all) {
+          it->rp.deliver(proto::holders{it->ids});
+          it = waits.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    },
+    [self](const proto::wait_workers& w) {
+      auto rp = self->make_response_promise();
+      self->state.worker_waiters.emplace_back(rp, w.n);
+      answer_worker_waiters(self);
+    },
+    [self](const proto::sync_point& p) { return p; },
+    [self](const proto::shutdown&) {
+      for (auto& [id, w] : self->state.workers)
+        self->send(w, proto::shutdown{});
+      self->quit();
+    },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_scheduler(caf::actor_system& sys, std::string address) {
+  return sys.spawn(scheduler_behavior, std::move(address));
+}
+
+} // namespace troupe::internal

@@ -1,0 +1,839 @@
+#include "scheduler/scheduler_state.hpp"
+
+#include <algorithm>
+#include <limits>
+
+#include <msgpack.hpp>
+#include <spdlog/spdlog.h>
+
+#include "common/error_payload.hpp"
+#include "troupe/serialization.hpp"
+
+namespace troupe::internal {
+
+namespace {
+
+// Default estimate for a function never seen finishing (as Dask's
+// "unknown-task-duration"): small windows until real durations arrive.
+constexpr double unknown_duration = 0.5;
+// Keep about this much estimated work queued per worker thread, so tiny
+// tasks travel in big batches and long ones are not hoarded.
+constexpr double queued_seconds_per_thread = 0.005;
+constexpr std::uint64_t max_queued_per_thread = 1024;
+constexpr double transfer_bytes_per_second = 100e6;
+
+template <class V, class T>
+void erase_value(V& v, const T& x) {
+  auto i = std::find(v.begin(), v.end(), x);
+  if (i != v.end()) {
+    *i = v.back();
+    v.pop_back();
+  }
+}
+
+} // namespace
+
+scheduler_state::scheduler_state() : index_(1024) {}
+
+// -- workers and clients ------------------------------------------------------
+
+std::uint32_t scheduler_state::add_worker(std::string name, std::uint32_t nthreads,
+                                          std::uint64_t memory_limit, outbox& out) {
+  worker_record w;
+  w.id = static_cast<std::uint32_t>(workers_.size());
+  w.name = std::move(name);
+  w.nthreads = std::max<std::uint32_t>(1, nthreads);
+  w.memory_limit = memory_limit;
+  w.alive = true;
+  workers_.push_back(std::move(w));
+  dispatch(out);
+  return workers_.back().id;
+}
+
+void scheduler_state::retire_worker(std::uint32_t id, outbox& out) {
+  if (id >= workers_.size() || !workers_[id].alive)
+    return;
+  workers_[id].retiring = true;
+  check_retiring(out);
+}
+
+void scheduler_state::remove_worker(std::uint32_t id) {
+  if (id < workers_.size())
+    workers_[id].alive = false;
+}
+
+std::uint32_t scheduler_state::add_client() { return next_client_++; }
+
+void scheduler_state::remove_client(std::uint32_t client, outbox& out) {
+  std::vector<task_key> touched;
+  index_.for_each([&](std::uint64_t key, std::uint32_t idx) {
+    auto& r = records_[idx];
+    bool hit = r.wanter == client;
+    if (auto it = extra_wanters_.find(idx); it != extra_wanters_.end())
+      for (auto& [c, n] : it->second)
+        hit = hit || c == client;
+    if (hit)
+      touched.push_back(key);
+  });
+  for (auto key : touched) {
+    auto idx = index_.find(key);
+    while (drop_want(idx, client)) {
+    }
+  }
+  // Releasing one task may forget others: look each up again.
+  for (auto key : touched)
+    if (auto idx = index_.find(key); idx != flat_key_map::npos)
+      check_release(idx, out);
+  check_retiring(out);
+}
+
+// -- submission ---------------------------------------------------------------
+
+void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, outbox& out) {
+  std::uint64_t seq = ++batch_seq_;
+  std::uint32_t chunk_id;
+  if (!free_chunks_.empty()) {
+    chunk_id = free_chunks_.back();
+    free_chunks_.pop_back();
+  } else {
+    chunk_id = static_cast<std::uint32_t>(chunks_.size());
+    chunks_.emplace_back();
+  }
+  chunks_[chunk_id].args = std::move(batch.args);
+  chunks_[chunk_id].live = 0;
+  std::vector<std::uint32_t> fn_ids;
+  fn_ids.reserve(batch.functions.size());
+  for (auto& f : batch.functions)
+    fn_ids.push_back(intern(f));
+  std::vector<std::pair<std::uint32_t, std::string>> failed;
+  std::size_t n = batch.size();
+  for (std::size_t i = 0; i < n; ++i) {
+    task_key key = batch.keys[i];
+    if (index_.find(key) != flat_key_map::npos)
+      continue;  // same pure key: already known, runs once
+    std::uint32_t idx = new_record();
+    index_.insert(key, idx);
+    auto& r = records_[idx];
+    r.key = key;
+    r.priority = (seq << 32) | i;
+    r.function = fn_ids.at(batch.function[i]);
+    r.retries_left = batch.retries[i];
+    r.chunk = chunk_id;
+    r.arg_begin = i == 0 ? 0 : batch.arg_end[i - 1];
+    r.arg_size = static_cast<std::uint32_t>(batch.arg_end[i] - r.arg_begin);
+    ++chunks_[chunk_id].live;
+    std::string error;
+    for (std::uint32_t d = batch.deps_begin(i); d < batch.dep_end[i]; ++d) {
+      std::uint32_t didx = index_.find(batch.deps[d]);
+      if (didx == flat_key_map::npos || didx == idx) {
+        error = error_payload(functions_[r.function], "troupe::unknown_dependency",
+                              "dependency " + detail::format_key("key", batch.deps[d])
+                                + " is not on the cluster (released or never submitted)");
+        continue;
+      }
+      auto& dep = records_[didx];
+      if (std::find(r.deps.begin(), r.deps.end(), didx) != r.deps.end())
+        continue;  // the same future twice: one edge
+      r.deps.push_back(didx);
+      dep.dependents.push_back(idx);
+      ++dep.pending_dependents;
+      dep.orphaned = false;
+      if (dep.state == task_state::erred && error.empty())
+        error = errors_[didx];
+      else if (dep.state != task_state::memory)
+        ++r.waiting_on;
+    }
+    if (!error.empty()) {
+      set_state(idx, task_state::waiting);
+      failed.emplace_back(idx, std::move(error));
+    } else if (r.waiting_on == 0) {
+      make_ready(idx);
+    } else {
+      set_state(idx, task_state::waiting);
+    }
+  }
+  for (task_key key : batch.wanted) {
+    std::uint32_t idx = index_.find(key);
+    if (idx == flat_key_map::npos)
+      continue;
+    add_want(idx, client);
+    auto& r = records_[idx];
+    if (r.state == task_state::memory)
+      notify_client(idx, client, proto::key_status::memory, {}, out);
+    else if (r.state == task_state::erred)
+      notify_client(idx, client, proto::key_status::erred, errors_[idx], out);
+  }
+  for (auto& [idx, payload] : failed)
+    on_error(idx, std::move(payload), out);
+  if (chunks_[chunk_id].live == 0) {
+    chunks_[chunk_id].args = std::string{};
+    free_chunks_.push_back(chunk_id);
+  }
+  dispatch(out);
+}
+
+// -- completion ---------------------------------------------------------------
+
+void scheduler_state::finished(const proto::done_batch& b, outbox& out) {
+  std::uint32_t w = b.worker;
+  for (std::size_t i = 0; i < b.keys.size(); ++i) {
+    task_key key = b.keys[i];
+    std::uint32_t idx = b.tickets[i];
+    if (idx >= records_.size() || records_[idx].key != key)
+      idx = index_.find(key);
+    auto outcome = b.outcomes[i];
+    bool ok = outcome == proto::outcome::ok || outcome == proto::outcome::ok_inline;
+    if (idx == flat_key_map::npos || records_[idx].state != task_state::processing
+        || records_[idx].holder != w) {
+      if (ok && (idx == flat_key_map::npos || records_[idx].holder != w))
+        out.frees[w].keys.push_back(key);  // nobody tracks this copy
+      continue;
+    }
+    auto& r = records_[idx];
+    unassign(r);
+    double seconds = b.duration_ns[i] * 1e-9;
+    double& est = durations_[r.function];
+    est = est < 0 ? seconds : 0.8 * est + 0.2 * seconds;
+    std::string_view data = proto::data_of(b, i);
+    switch (outcome) {
+      case proto::outcome::ok:
+      case proto::outcome::ok_inline:
+        on_memory(idx, w, b.nbytes[i], outcome == proto::outcome::ok_inline ? data : std::string_view{},
+                  out);
+        break;
+      case proto::outcome::failed:
+        if (r.retries_left > 0 && !r.orphaned) {
+          --r.retries_left;
+          make_ready(idx);
+        } else {
+          on_error(idx, std::string{data}, out);
+        }
+        break;
+      case proto::outcome::missing_dep:
+        if (++r.fetch_failures > 3)
+          on_error(idx, std::string{data}, out);
+        else
+          make_ready(idx);
+        break;
+    }
+  }
+  dispatch(out);
+  check_retiring(out);
+}
+
+void scheduler_state::on_memory(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes,
+                                std::string_view inline_data, outbox& out) {
+  auto& r = records_[idx];
+  set_state(idx, task_state::memory);
+  r.holder = none;
+  add_holder(idx, worker, nbytes);
+  if (r.orphaned) {
+    forget(idx, out);
+    return;
+  }
+  notify(idx, inline_data.empty() ? proto::key_status::memory : proto::key_status::memory_inline,
+         inline_data, out);
+  for (auto d : r.dependents) {
+    auto& dep = records_[d];
+    if (dep.state == task_state::waiting && dep.waiting_on > 0 && --dep.waiting_on == 0)
+      make_ready(d);
+  }
+  auto deps = std::move(r.deps);
+  r.deps.clear();
+  for (auto d : deps) {
+    erase_value(records_[d].dependents, idx);
+    drop_dependent_ref(d, out);
+  }
+  check_release(idx, out);
+}
+
+void scheduler_state::on_error(std::uint32_t first, std::string payload, outbox& out) {
+  std::vector<std::uint32_t> stack{first};
+  std::vector<std::uint32_t> done;
+  while (!stack.empty()) {
+    std::uint32_t idx = stack.back();
+    stack.pop_back();
+    auto& r = records_[idx];
+    if (r.state == task_state::erred || r.state == task_state::memory)
+      continue;
+    if (r.state == task_state::processing)
+      unassign(r);
+    set_state(idx, task_state::erred);
+    r.holder = none;
+    errors_[idx] = payload;
+    notify(idx, proto::key_status::erred, payload, out);
+    for (auto d : r.dependents)
+      if (records_[d].state == task_state::waiting || records_[d].state == task_state::ready)
+        stack.push_back(d);
+    done.push_back(idx);
+  }
+  // Failed tasks no longer need their inputs; then forget what nobody wants.
+  for (auto idx : done) {
+    auto deps = std::move(records_[idx].deps);
+    records_[idx].deps.clear();
+    for (auto d : deps) {
+      erase_value(records_[d].dependents, idx);
+      drop_dependent_ref(d, out);
+    }
+  }
+  for (auto idx : done)
+    if (records_[idx].state == task_state::erred)
+      check_release(idx, out);
+}
+
+void scheduler_state::acquired(const proto::acquired& msg, outbox& out) {
+  std::uint32_t w = msg.worker;
+  for (std::size_t i = 0; i < msg.keys.size(); ++i) {
+    std::uint32_t idx = index_.find(msg.keys[i]);
+    if (idx == flat_key_map::npos) {
+      out.frees[w].keys.push_back(msg.keys[i]);
+      continue;
+    }
+    auto& r = records_[idx];
+    if (r.state == task_state::processing && r.scattered && r.holder == w) {
+      on_memory(idx, w, msg.nbytes[i], {}, out);
+      continue;
+    }
+    if (r.state != task_state::memory) {
+      out.frees[w].keys.push_back(msg.keys[i]);
+      continue;
+    }
+    add_holder(idx, w, msg.nbytes[i]);
+    // A copy arrived: drop holders that are handing their results over.
+    std::vector<std::uint32_t> holders{r.holder};
+    if (auto it = extra_holders_.find(idx); it != extra_holders_.end())
+      holders.insert(holders.end(), it->second.begin(), it->second.end());
+    for (auto h : holders) {
+      auto& hw = workers_[h];
+      if (h == w || !hw.moving)
+        continue;
+      if (r.holder == h) {
+        auto it = extra_holders_.find(idx);
+        r.holder = it->second.back();
+        it->second.pop_back();
+        if (it->second.empty())
+          extra_holders_.erase(it);
+      } else {
+        auto it = extra_holders_.find(idx);
+        erase_value(it->second, h);
+        if (it->second.empty())
+          extra_holders_.erase(it);
+      }
+      hw.managed_bytes -= std::min(hw.managed_bytes, r.nbytes);
+      hw.n_keys -= std::min<std::uint64_t>(hw.n_keys, 1);
+      if (hw.moves_pending > 0 && --hw.moves_pending == 0)
+        out.retired.push_back(h);
+    }
+  }
+  dispatch(out);
+}
+
+void scheduler_state::scatter(std::uint32_t client, proto::scatter& msg, outbox& out) {
+  std::uint32_t fn = intern("scatter");
+  for (std::size_t i = 0; i < msg.keys.size(); ++i) {
+    task_key key = msg.keys[i];
+    std::uint32_t idx = index_.find(key);
+    if (idx != flat_key_map::npos) {
+      add_want(idx, client);
+      if (records_[idx].state == task_state::memory)
+        notify_client(idx, client, proto::key_status::memory, {}, out);
+      continue;
+    }
+    std::uint32_t target = none;
+    for (auto& w : workers_)
+      if (w.alive && !w.retiring
+          && (target == none || w.managed_bytes < workers_[target].managed_bytes))
+        target = w.id;
+    idx = new_record();
+    index_.insert(key, idx);
+    auto& r = records_[idx];
+    r.key = key;
+    r.function = fn;
+    r.scattered = true;
+    add_want(idx, client);
+    if (target == none) {
+      set_state(idx, task_state::waiting);
+      on_error(idx, error_payload("scatter", "troupe::no_workers", "no worker to hold the data"),
+               out);
+      continue;
+    }
+    set_state(idx, task_state::processing);
+    r.holder = target;
+    auto& s = out.stores[target];
+    s.keys.push_back(key);
+    proto::append_data(s, proto::data_of(msg, i));
+  }
+}
+
+// -- release and cancel -------------------------------------------------------
+
+void scheduler_state::release(std::uint32_t client, const std::vector<task_key>& keys,
+                              outbox& out) {
+  for (auto key : keys) {
+    std::uint32_t idx = index_.find(key);
+    if (idx == flat_key_map::npos)
+      continue;
+    drop_want(idx, client);
+    check_release(idx, out);
+  }
+  check_retiring(out);
+}
+
+void scheduler_state::cancel(std::uint32_t, const std::vector<task_key>& keys, outbox& out) {
+  for (auto key : keys) {
+    std::uint32_t idx = index_.find(key);
+    if (idx != flat_key_map::npos)
+      cancel_one(idx, out);
+  }
+  dispatch(out);
+  check_retiring(out);
+}
+
+void scheduler_state::cancel_one(std::uint32_t first, outbox& out) {
+  // The task and everything downstream that has not finished.
+  std::vector<std::uint32_t> order{first};
+  for (std::size_t i = 0; i < order.size(); ++i)
+    for (auto d : records_[order[i]].dependents) {
+      auto s = records_[d].state;
+      if ((s == task_state::waiting || s == task_state::ready || s == task_state::processing)
+          && std::find(order.begin(), order.end(), d) == order.end())
+        order.push_back(d);
+    }
+  for (auto idx : order) {
+    notify(idx, proto::key_status::cancelled, {}, out);
+    records_[idx].wanter = none;
+    records_[idx].wanter_count = 0;
+    extra_wanters_.erase(idx);
+  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it) {
+    auto& r = records_[*it];
+    if (r.state == task_state::processing)
+      r.orphaned = true;
+    else if (r.pending_dependents == 0)
+      forget(*it, out);
+  }
+}
+
+bool scheduler_state::wanted(std::uint32_t idx) const {
+  return records_[idx].wanter != none || extra_wanters_.count(idx) != 0;
+}
+
+void scheduler_state::add_want(std::uint32_t idx, std::uint32_t client) {
+  auto& r = records_[idx];
+  r.orphaned = false;
+  if (r.wanter == none || r.wanter == client) {
+    r.wanter = client;
+    ++r.wanter_count;
+    return;
+  }
+  auto& extra = extra_wanters_[idx];
+  for (auto& [c, n] : extra)
+    if (c == client) {
+      ++n;
+      return;
+    }
+  extra.emplace_back(client, 1);
+}
+
+bool scheduler_state::drop_want(std::uint32_t idx, std::uint32_t client) {
+  auto& r = records_[idx];
+  auto it = extra_wanters_.find(idx);
+  if (r.wanter == client) {
+    if (--r.wanter_count == 0) {
+      r.wanter = none;
+      if (it != extra_wanters_.end()) {  // promote another client
+        r.wanter = it->second.back().first;
+        r.wanter_count = it->second.back().second;
+        it->second.pop_back();
+        if (it->second.empty())
+          extra_wanters_.erase(it);
+      }
+    }
+    return true;
+  }
+  if (it == extra_wanters_.end())
+    return false;
+  for (auto& [c, n] : it->second)
+    if (c == client) {
+      if (--n == 0) {
+        erase_value(it->second, std::pair{c, std::uint32_t{0}});
+        if (it->second.empty())
+          extra_wanters_.erase(it);
+      }
+      return true;
+    }
+  return false;
+}
+
+void scheduler_state::check_release(std::uint32_t idx, outbox& out) {
+  auto& r = records_[idx];
+  if (wanted(idx) || r.pending_dependents > 0)
+    return;
+  if (r.state == task_state::processing)
+    r.orphaned = true;
+  else
+    forget(idx, out);
+}
+
+void scheduler_state::drop_dependent_ref(std::uint32_t dep, outbox& out) {
+  auto& r = records_[dep];
+  if (r.pending_dependents > 0)
+    --r.pending_dependents;
+  check_release(dep, out);
+}
+
+void scheduler_state::forget(std::uint32_t first, outbox& out) {
+  std::vector<std::uint32_t> stack{first};
+  while (!stack.empty()) {
+    std::uint32_t idx = stack.back();
+    stack.pop_back();
+    auto& r = records_[idx];
+    if (r.state == task_state::processing) {
+      r.orphaned = true;
+      continue;
+    }
+    if (r.state == task_state::memory)
+      free_on_holders(idx, out);
+    set_state(idx, task_state::released);
+    auto deps = std::move(r.deps);
+    for (auto d : deps) {
+      auto& dep = records_[d];
+      erase_value(dep.dependents, idx);
+      if (dep.pending_dependents > 0)
+        --dep.pending_dependents;
+      if (dep.pending_dependents == 0 && !wanted(d)) {
+        if (dep.state == task_state::processing)
+          dep.orphaned = true;
+        else if (std::find(stack.begin(), stack.end(), d) == stack.end())
+          stack.push_back(d);
+      }
+    }
+    auto& rr = records_[idx];
+    if (rr.chunk != none) {
+      auto& c = chunks_[rr.chunk];
+      if (--c.live == 0) {
+        c.args = std::string{};
+        free_chunks_.push_back(rr.chunk);
+      }
+    }
+    errors_.erase(idx);
+    extra_holders_.erase(idx);
+    extra_wanters_.erase(idx);
+    index_.erase(rr.key);
+    rr = task_record{};
+    free_records_.push_back(idx);
+  }
+}
+
+// -- placement ----------------------------------------------------------------
+
+void scheduler_state::make_ready(std::uint32_t idx) {
+  set_state(idx, task_state::ready);
+  ready_.emplace(records_[idx].priority, idx);
+}
+
+bool scheduler_state::can_take(const worker_record& w) const {
+  if (!w.alive || w.retiring)
+    return false;
+  if (w.processing < 2ull * w.nthreads)
+    return true;
+  return w.occupancy < queued_seconds_per_thread * w.nthreads
+         && w.processing < max_queued_per_thread * w.nthreads;
+}
+
+std::uint32_t scheduler_state::choose_worker(const task_record& t) const {
+  std::uint32_t best = none;
+  double best_cost = std::numeric_limits<double>::infinity();
+  std::size_t n = workers_.size();
+  for (std::size_t k = 0; k < n; ++k) {
+    const auto& w = workers_[(rr_ + k) % n];
+    if (!can_take(w))
+      continue;
+    double cost = w.occupancy / w.nthreads;
+    for (auto d : t.deps) {
+      const auto& dep = records_[d];
+      bool local = dep.holder == w.id;
+      if (!local)
+        if (auto it = extra_holders_.find(d); it != extra_holders_.end())
+          local = std::find(it->second.begin(), it->second.end(), w.id) != it->second.end();
+      if (!local)
+        cost += static_cast<double>(dep.nbytes + 1024) / transfer_bytes_per_second;
+    }
+    if (cost < best_cost) {
+      best_cost = cost;
+      best = w.id;
+    }
+  }
+  return best;
+}
+
+void scheduler_state::dispatch(outbox& out) {
+  while (!ready_.empty()) {
+    auto [prio, idx] = ready_.top();
+    auto& r = records_[idx];
+    if (r.state != task_state::ready || r.priority != prio) {
+      ready_.pop();  // stale entry: cancelled, or re-queued
+      continue;
+    }
+    std::uint32_t w = choose_worker(r);
+    if (w == none)
+      return;
+    ready_.pop();
+    assign(idx, w, out);
+  }
+}
+
+void scheduler_state::assign(std::uint32_t idx, std::uint32_t worker, outbox& out) {
+  auto& r = records_[idx];
+  auto& w = workers_[worker];
+  set_state(idx, task_state::processing);
+  r.holder = worker;
+  double est = duration_estimate(r.function);
+  r.est = static_cast<float>(est);
+  ++w.processing;
+  w.occupancy += est;
+  rr_ = (worker + 1) % static_cast<std::uint32_t>(workers_.size());
+  auto& b = out.runs[worker];
+  std::string_view fname = functions_[r.function];
+  std::uint32_t fi = 0;
+  while (fi < b.functions.size() && b.functions[fi] != fname)
+    ++fi;
+  if (fi == b.functions.size())
+    b.functions.emplace_back(fname);
+  b.keys.push_back(r.key);
+  b.tickets.push_back(idx);
+  b.function.push_back(fi);
+  b.args.append(chunks_[r.chunk].args, r.arg_begin, r.arg_size);
+  b.arg_end.push_back(b.args.size());
+  for (auto d : r.deps) {
+    const auto& dep = records_[d];
+    b.deps.push_back(dep.key);
+    std::uint32_t h = dep.holder;
+    if (h != worker)
+      if (auto it = extra_holders_.find(d); it != extra_holders_.end())
+        for (auto x : it->second)
+          if (x == worker)
+            h = worker;
+    b.dep_holder.push_back(h);
+  }
+  b.dep_end.push_back(static_cast<std::uint32_t>(b.deps.size()));
+}
+
+void scheduler_state::unassign(task_record& r) {
+  if (r.holder == none || r.scattered)
+    return;
+  auto& w = workers_[r.holder];
+  if (w.processing > 0)
+    --w.processing;
+  w.occupancy = std::max(0.0, w.occupancy - r.est);
+  r.holder = none;
+}
+
+// -- holders, retiring --------------------------------------------------------
+
+void scheduler_state::add_holder(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes) {
+  auto& r = records_[idx];
+  r.nbytes = nbytes;
+  if (r.holder == worker)
+    return;
+  if (r.holder == none) {
+    r.holder = worker;
+  } else {
+    auto& extra = extra_holders_[idx];
+    if (std::find(extra.begin(), extra.end(), worker) != extra.end())
+      return;
+    extra.push_back(worker);
+  }
+  workers_[worker].managed_bytes += nbytes;
+  ++workers_[worker].n_keys;
+}
+
+void scheduler_state::free_on_holders(std::uint32_t idx, outbox& out) {
+  auto& r = records_[idx];
+  auto drop = [&](std::uint32_t h) {
+    auto& w = workers_[h];
+    w.managed_bytes -= std::min(w.managed_bytes, r.nbytes);
+    w.n_keys -= std::min<std::uint64_t>(w.n_keys, 1);
+    if (w.alive)
+      out.frees[h].keys.push_back(r.key);
+  };
+  if (r.holder != none)
+    drop(r.holder);
+  if (auto it = extra_holders_.find(idx); it != extra_holders_.end()) {
+    for (auto h : it->second)
+      drop(h);
+    extra_holders_.erase(it);
+  }
+  r.holder = none;
+}
+
+void scheduler_state::check_retiring(outbox& out) {
+  for (auto& w : workers_) {
+    if (!w.alive || !w.retiring || w.moving || w.processing > 0)
+      continue;
+    w.moving = true;
+    std::unordered_map<std::uint32_t, std::vector<task_key>> plan;
+    std::vector<std::uint32_t> lost;
+    index_.for_each([&](std::uint64_t, std::uint32_t idx) {
+      auto& r = records_[idx];
+      if (r.state != task_state::memory)
+        return;
+      auto it = extra_holders_.find(idx);
+      bool here = r.holder == w.id
+                  || (it != extra_holders_.end()
+                      && std::find(it->second.begin(), it->second.end(), w.id) != it->second.end());
+      if (!here)
+        return;
+      if (it != extra_holders_.end()) {  // another copy exists: just drop this one
+        if (r.holder == w.id) {
+          r.holder = it->second.back();
+          it->second.pop_back();
+        } else {
+          erase_value(it->second, w.id);
+        }
+        if (it->second.empty())
+          extra_holders_.erase(it);
+        w.managed_bytes -= std::min(w.managed_bytes, r.nbytes);
+        w.n_keys -= std::min<std::uint64_t>(w.n_keys, 1);
+        return;
+      }
+      std::uint32_t target = none;
+      for (auto& o : workers_)
+        if (o.alive && !o.retiring
+            && (target == none || o.managed_bytes < workers_[target].managed_bytes))
+          target = o.id;
+      if (target == none) {
+        lost.push_back(idx);
+        return;
+      }
+      plan[target].push_back(r.key);
+      // Count the planned bytes now, so the next key picks a fair target.
+      workers_[target].managed_bytes += r.nbytes;
+      ++w.moves_pending;
+    });
+    for (auto& [target, keys] : plan) {
+      std::uint64_t planned = 0;
+      for (auto k : keys)
+        planned += records_[index_.find(k)].nbytes;
+      workers_[target].managed_bytes -= planned;  // add_holder counts them on arrival
+      out.moves.push_back({w.id, target, std::move(keys)});
+    }
+    for (auto idx : lost) {
+      auto key = records_[idx].key;
+      notify(idx, proto::key_status::erred,
+             error_payload(functions_[records_[idx].function], "troupe::lost_result",
+                           "the result was lost: its worker retired and no worker remained"),
+             out);
+      records_[idx].holder = none;
+      w.managed_bytes -= std::min(w.managed_bytes, records_[idx].nbytes);
+      w.n_keys -= std::min<std::uint64_t>(w.n_keys, 1);
+      records_[idx].wanter = none;
+      extra_wanters_.erase(idx);
+      records_[idx].pending_dependents = 0;
+      forget(idx, out);
+      (void) key;
+    }
+    if (w.moves_pending == 0)
+      out.retired.push_back(w.id);
+  }
+}
+
+// -- small helpers ------------------------------------------------------------
+
+void scheduler_state::notify(std::uint32_t idx, proto::key_status status, std::string_view data,
+                             outbox& out) {
+  auto& r = records_[idx];
+  if (r.wanter != none)
+    notify_client(idx, r.wanter, status, data, out);
+  if (auto it = extra_wanters_.find(idx); it != extra_wanters_.end())
+    for (auto& [c, n] : it->second)
+      notify_client(idx, c, status, data, out);
+}
+
+void scheduler_state::notify_client(std::uint32_t idx, std::uint32_t client,
+                                    proto::key_status status, std::string_view data,
+                                    outbox& out) {
+  auto& u = out.updates[client];
+  u.keys.push_back(records_[idx].key);
+  u.status.push_back(status);
+  u.holder.push_back(records_[idx].holder);
+  proto::append_data(u, data);
+}
+
+void scheduler_state::set_state(std::uint32_t idx, task_state to) {
+  auto& r = records_[idx];
+  if (!legal_transition(r.state, to)) {
+    ++illegal_transitions_;
+    spdlog::error("troupe scheduler: illegal transition {} -> {} for task {}", to_string(r.state),
+                  to_string(to), detail::format_key(functions_[r.function], r.key));
+  }
+  r.state = to;
+}
+
+std::uint32_t scheduler_state::intern(std::string_view name) {
+  auto it = function_ids_.find(std::string{name});
+  if (it != function_ids_.end())
+    return it->second;
+  auto id = static_cast<std::uint32_t>(functions_.size());
+  functions_.emplace_back(name);
+  durations_.push_back(-1);
+  function_ids_.emplace(std::string{name}, id);
+  return id;
+}
+
+std::uint32_t scheduler_state::new_record() {
+  if (!free_records_.empty()) {
+    auto idx = free_records_.back();
+    free_records_.pop_back();
+    return idx;
+  }
+  records_.emplace_back();
+  return static_cast<std::uint32_t>(records_.size() - 1);
+}
+
+double scheduler_state::duration_estimate(std::uint32_t function) const {
+  double d = durations_[function];
+  return d < 0 ? unknown_duration : d;
+}
+
+const task_record* scheduler_state::find(task_key key) const {
+  auto idx = index_.find(key);
+  return idx == flat_key_map::npos ? nullptr : &records_[idx];
+}
+
+std::uint32_t scheduler_state::holder_of(task_key key) const {
+  auto* r = find(key);
+  return r && r->state == task_state::memory ? r->holder : none;
+}
+
+std::size_t scheduler_state::n_workers() const {
+  std::size_t n = 0;
+  for (auto& w : workers_)
+    n += w.alive ? 1 : 0;
+  return n;
+}
+
+std::vector<std::uint32_t> scheduler_state::worker_ids() const {
+  std::vector<std::uint32_t> ids;
+  for (auto& w : workers_)
+    if (w.alive)
+      ids.push_back(w.id);
+  return ids;
+}
+
+std::vector<std::uint64_t> scheduler_state::task_counts() const {
+  std::vector<std::uint64_t> c(5, 0);
+  index_.for_each([&](std::uint64_t, std::uint32_t idx) {
+    switch (records_[idx].state) {
+      case task_state::waiting: ++c[0]; break;
+      case task_state::ready: ++c[1]; break;
+      case task_state::processing: ++c[2]; break;
+      case task_state::memory: ++c[3]; break;
+      case task_state::erred: ++c[4]; break;
+      default: break;
+    }
+  });
+  return c;
+}
+
+} // namespace troupe::internal

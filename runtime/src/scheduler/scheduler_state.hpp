@@ -1,0 +1,179 @@
+// The scheduler's bookkeeping: task records, their states and edges, the
+// workers and clients, and the decisions (where to run what, what to free).
+// No CAF here: each handler fills an `outbox` that the actor then sends, so
+// the whole state machine is tested without actors.
+#pragma once
+
+#include <cstdint>
+#include <queue>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "common/flat_key_map.hpp"
+#include "protocol/messages.hpp"
+#include "scheduler/task_state.hpp"
+
+namespace troupe::internal {
+
+using detail::task_key;
+constexpr std::uint32_t none = UINT32_MAX;
+
+struct task_record {
+  task_key key = 0;
+  std::uint64_t priority = 0;  // lower runs first
+  std::uint64_t arg_begin = 0;
+  std::uint64_t nbytes = 0;
+  std::uint32_t arg_size = 0;
+  std::uint32_t chunk = none;     // which argument chunk holds the arguments
+  std::uint32_t function = 0;     // interned name
+  std::uint32_t holder = none;    // worker processing it, or holding its result
+  std::uint32_t waiting_on = 0;   // dependencies not yet in memory
+  std::uint32_t pending_dependents = 0;  // dependents that still need the result
+  std::uint32_t wanter = none;    // first client holding futures on it
+  std::uint32_t wanter_count = 0; // ... and how many (others: extra_wanters_)
+  float est = 0;                  // duration estimate used when assigned
+  task_state state = task_state::released;
+  std::uint8_t retries_left = 0;
+  std::uint8_t fetch_failures = 0;
+  bool orphaned = false;  // processing, but nobody needs it any more
+  bool scattered = false;
+  std::vector<std::uint32_t> deps;
+  std::vector<std::uint32_t> dependents;
+};
+
+struct worker_record {
+  std::uint32_t id = 0;
+  std::string name;
+  std::uint32_t nthreads = 1;
+  std::uint64_t memory_limit = 0;
+  std::uint64_t processing = 0;
+  double occupancy = 0;  // estimated seconds of work sent and not finished
+  std::uint64_t managed_bytes = 0;
+  std::uint64_t n_keys = 0;
+  bool alive = false;
+  bool retiring = false;
+  bool moving = false;  // hand-over of its results under way
+  std::uint64_t moves_pending = 0;
+};
+
+/// Messages to send after handling one event, grouped per receiver.
+struct outbox {
+  std::unordered_map<std::uint32_t, proto::run_batch> runs;
+  std::unordered_map<std::uint32_t, proto::key_updates> updates;  // per client
+  std::unordered_map<std::uint32_t, proto::free_keys> frees;
+  struct move_order {
+    std::uint32_t from, to;
+    std::vector<task_key> keys;
+  };
+  std::vector<move_order> moves;
+  std::unordered_map<std::uint32_t, proto::store_keys> stores;  // scattered data
+  std::vector<std::uint32_t> retired;                       // workers done retiring
+  std::vector<std::string> warnings;
+
+  bool empty() const {
+    return runs.empty() && updates.empty() && frees.empty() && moves.empty() && stores.empty()
+           && retired.empty() && warnings.empty();
+  }
+};
+
+class scheduler_state {
+public:
+  scheduler_state();
+
+  // -- workers and clients ---------------------------------------------------
+  std::uint32_t add_worker(std::string name, std::uint32_t nthreads, std::uint64_t memory_limit,
+                           outbox& out);
+  /// Starts retiring: no new work; once idle, its results move to others.
+  void retire_worker(std::uint32_t id, outbox& out);
+  /// Forgets a worker that stopped (after retiring).
+  void remove_worker(std::uint32_t id);
+  std::uint32_t add_client();
+  void remove_client(std::uint32_t client, outbox& out);
+
+  // -- events ----------------------------------------------------------------
+  void submit(std::uint32_t client, detail::task_batch& batch, outbox& out);
+  void release(std::uint32_t client, const std::vector<task_key>& keys, outbox& out);
+  void cancel(std::uint32_t client, const std::vector<task_key>& keys, outbox& out);
+  void finished(const proto::done_batch& batch, outbox& out);
+  void acquired(const proto::acquired& msg, outbox& out);
+  void scatter(std::uint32_t client, proto::scatter& msg, outbox& out);
+
+  // -- queries ---------------------------------------------------------------
+  const task_record* find(task_key key) const;
+  std::uint32_t holder_of(task_key key) const;
+  std::string_view function_name(std::uint32_t id) const { return functions_[id]; }
+  const std::vector<worker_record>& workers() const { return workers_; }
+  std::size_t n_workers() const;
+  std::vector<std::uint32_t> worker_ids() const;
+  std::size_t n_tasks() const { return index_.size(); }
+  /// Transitions that legal_transition() forbids; always 0 unless buggy.
+  std::uint64_t illegal_transitions() const { return illegal_transitions_; }
+  /// Task counts: waiting, ready, processing, memory, erred.
+  std::vector<std::uint64_t> task_counts() const;
+  /// Estimated seconds a task of this function takes (moving average).
+  double duration_estimate(std::uint32_t function) const;
+
+  /// Tasks with at most this many bytes of result are sent to clients inline.
+  static constexpr std::size_t inline_limit = 64;
+
+private:
+  std::uint32_t intern(std::string_view name);
+  std::uint32_t new_record();
+  void set_state(std::uint32_t idx, task_state to);
+  void make_ready(std::uint32_t idx);
+  void dispatch(outbox& out);
+  std::uint32_t choose_worker(const task_record& t) const;
+  bool can_take(const worker_record& w) const;
+  void assign(std::uint32_t idx, std::uint32_t worker, outbox& out);
+  void unassign(task_record& t);
+  void on_memory(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes,
+                 std::string_view inline_data, outbox& out);
+  void on_error(std::uint32_t idx, std::string payload, outbox& out);
+  void notify(std::uint32_t idx, proto::key_status status, std::string_view data, outbox& out);
+  void notify_client(std::uint32_t idx, std::uint32_t client, proto::key_status status,
+                     std::string_view data, outbox& out);
+  bool wanted(std::uint32_t idx) const;
+  void add_want(std::uint32_t idx, std::uint32_t client);
+  bool drop_want(std::uint32_t idx, std::uint32_t client);
+  /// Forgets the task if nobody (client or dependent) needs it any more.
+  void check_release(std::uint32_t idx, outbox& out);
+  void forget(std::uint32_t idx, outbox& out);
+  void drop_dependent_ref(std::uint32_t dep_idx, outbox& out);
+  void cancel_one(std::uint32_t idx, outbox& out);
+  void add_holder(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes);
+  void free_on_holders(std::uint32_t idx, outbox& out);
+  void check_retiring(outbox& out);
+
+  std::vector<task_record> records_;
+  std::vector<std::uint32_t> free_records_;
+  flat_key_map index_;
+
+  struct chunk {
+    std::string args;
+    std::uint64_t live = 0;
+  };
+  std::vector<chunk> chunks_;
+  std::vector<std::uint32_t> free_chunks_;
+
+  std::vector<std::string> functions_;
+  std::unordered_map<std::string, std::uint32_t> function_ids_;
+  std::vector<double> durations_;  // per function, seconds; < 0: unknown
+
+  std::vector<worker_record> workers_;  // indexed by worker id
+  std::uint32_t next_client_ = 0;
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> extra_holders_;
+  // task -> (client, futures) for clients after the first that want it.
+  std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>>
+    extra_wanters_;
+  std::unordered_map<std::uint32_t, std::string> errors_;  // task -> payload
+
+  using ready_entry = std::pair<std::uint64_t, std::uint32_t>;  // priority, task
+  std::priority_queue<ready_entry, std::vector<ready_entry>, std::greater<>> ready_;
+  std::uint64_t batch_seq_ = 0;
+  std::uint32_t rr_ = 0;  // round-robin start for placement ties
+  std::uint64_t illegal_transitions_ = 0;
+};
+
+} // namespace troupe::internal

@@ -1,0 +1,202 @@
+#include "worker/worker_actor.hpp"
+
+#include <memory>
+#include <unordered_map>
+
+#include <caf/actor_system.hpp>
+#include <caf/event_based_actor.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/send.hpp>
+
+#include "common/error_payload.hpp"
+#include "common/logging.hpp"
+#include "protocol/messages.hpp"
+#include "worker/executor.hpp"
+#include "worker/worker_store.hpp"
+
+namespace troupe::internal {
+
+namespace {
+
+constexpr auto fetch_timeout = std::chrono::seconds(30);
+
+struct worker_state {
+  std::uint32_t id = proto::no_worker;
+  worker_config config;
+  caf::actor scheduler;
+  // Declared before the executor: its threads use the store until joined.
+  std::unique_ptr<worker_store> store = std::make_unique<worker_store>();
+  std::unique_ptr<executor> exec;
+  std::unordered_map<std::uint32_t, caf::actor> peers;
+  std::vector<std::shared_ptr<const run_job>> early;  // arrived before our id
+  static inline const char* name = "troupe.worker";
+
+  ~worker_state() { exec.reset(); }
+};
+
+using worker_actor = caf::stateful_actor<worker_state>;
+
+std::shared_ptr<run_job> make_job(proto::run_batch&& b) {
+  auto job = std::make_shared<run_job>();
+  job->batch = std::move(b);
+  job->entries.reserve(job->batch.functions.size());
+  for (auto& f : job->batch.functions)
+    job->entries.push_back(detail::find_task(f));
+  return job;
+}
+
+// Fetches inputs held by peers, then queues the job.
+void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
+  auto& st = self->state;
+  std::unordered_map<std::uint32_t, std::vector<std::uint64_t>> wanted;
+  const auto& b = job->batch;
+  for (std::size_t i = 0; i < b.deps.size(); ++i) {
+    std::uint32_t h = b.dep_holder[i];
+    if (h == st.id || h == proto::no_worker || st.store->contains(b.deps[i]))
+      continue;
+    auto& keys = wanted[h];
+    if (std::find(keys.begin(), keys.end(), b.deps[i]) == keys.end())
+      keys.push_back(b.deps[i]);
+  }
+  if (wanted.empty()) {
+    st.exec->push(std::move(job));
+    return;
+  }
+  auto remaining = std::make_shared<std::size_t>(wanted.size());
+  auto finish = [self, job, remaining] {
+    if (--*remaining == 0 && self->state.exec)
+      self->state.exec->push(job);  // tasks whose inputs did not come report missing_dep
+  };
+  for (auto& [holder, keys] : wanted) {
+    auto peer = st.peers.find(holder);
+    if (peer == st.peers.end()) {
+      finish();
+      continue;
+    }
+    self->request(peer->second, fetch_timeout, proto::fetch{keys})
+      .then(
+        [self, finish](proto::fetched& f) {
+          proto::acquired got;
+          got.worker = self->state.id;
+          for (std::size_t i = 0; i < f.keys.size(); ++i) {
+            auto bytes = proto::data_of(f, i);
+            got.keys.push_back(f.keys[i]);
+            got.nbytes.push_back(bytes.size());
+            self->state.store->put(f.keys[i], std::string{bytes});
+          }
+          if (!got.keys.empty())
+            self->send(self->state.scheduler, std::move(got));
+          finish();
+        },
+        [self, finish](caf::error& e) {
+          spdlog::warn("troupe worker {}: fetching inputs failed: {}", self->state.config.name,
+                       self->system().render(e));
+          finish();
+        });
+  }
+}
+
+caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_config config) {
+  auto& st = self->state;
+  st.config = std::move(config);
+  st.scheduler = scheduler;
+  self->monitor(scheduler);
+  self->set_down_handler([self](caf::down_msg&) {
+    spdlog::info("troupe worker {}: scheduler gone, stopping", self->state.config.name);
+    self->quit();
+  });
+  self->request(scheduler, std::chrono::seconds(30),
+                proto::worker_hello{st.config.name, st.config.nthreads, st.config.memory_limit,
+                                    caf::actor_cast<caf::actor>(self)})
+    .then(
+      [self](std::uint32_t id) {
+        auto& st = self->state;
+        st.id = id;
+        auto sched = st.scheduler;
+        st.exec = std::make_unique<executor>(
+          id, st.config.name, st.config.nthreads, *st.store,
+          [sched](proto::done_batch&& done) { caf::anon_send(sched, std::move(done)); });
+        for (auto& job : st.early)
+          start_job(self, std::const_pointer_cast<run_job>(job));
+        st.early.clear();
+      },
+      [self](caf::error& e) {
+        spdlog::error("troupe worker {}: could not register with the scheduler: {}",
+                      self->state.config.name, self->system().render(e));
+        self->quit();
+      });
+  return {
+    [self](proto::run_batch& b) {
+      auto job = make_job(std::move(b));
+      if (!self->state.exec)
+        self->state.early.push_back(std::move(job));
+      else
+        start_job(self, std::move(job));
+    },
+    [self](const proto::fetch& f) {
+      proto::fetched out;
+      for (auto key : f.keys) {
+        bool found = self->state.store->read(key, [&](std::string_view bytes) {
+          out.keys.push_back(key);
+          proto::append_data(out, bytes);
+        });
+        if (!found)
+          out.missing.push_back(key);
+      }
+      return out;
+    },
+    [self](const proto::free_keys& f) { self->state.store->erase(f.keys); },
+    [self](const proto::move_keys& m) {
+      proto::store_keys out;
+      for (auto key : m.keys)
+        self->state.store->read(key, [&](std::string_view bytes) {
+          out.keys.push_back(key);
+          proto::append_data(out, bytes);
+        });
+      self->send(m.target, std::move(out));
+    },
+    [self](proto::store_keys& s) {
+      proto::acquired got;
+      got.worker = self->state.id;
+      for (std::size_t i = 0; i < s.keys.size(); ++i) {
+        auto bytes = proto::data_of(s, i);
+        got.keys.push_back(s.keys[i]);
+        got.nbytes.push_back(bytes.size());
+        self->state.store->put(s.keys[i], std::string{bytes});
+      }
+      self->send(self->state.scheduler, std::move(got));
+    },
+    [self](proto::worker_directory& d) {
+      auto& peers = self->state.peers;
+      peers.clear();
+      for (std::size_t i = 0; i < d.ids.size(); ++i)
+        peers.emplace(d.ids[i], d.actors[i]);
+    },
+    [self](const proto::run_once& r) -> proto::run_result {
+      run_job job;
+      job.batch.functions.push_back(r.function);
+      job.batch.keys.push_back(0);
+      job.batch.tickets.push_back(0);
+      job.batch.function.push_back(0);
+      job.batch.args = r.args;
+      job.batch.arg_end.push_back(r.args.size());
+      job.batch.dep_end.push_back(0);
+      job.entries.push_back(detail::find_task(r.function));
+      msgpack::zone zone;
+      std::string out;
+      auto outcome =
+        executor::run_task(job, 0, *self->state.store, self->state.config.name, zone, out);
+      bool ok = outcome == proto::outcome::ok || outcome == proto::outcome::ok_inline;
+      return {ok, std::move(out)};
+    },
+    [self](const proto::shutdown&) { self->quit(); },
+  };
+}
+
+} // namespace
+
+caf::actor spawn_worker(caf::actor_system& sys, caf::actor scheduler, worker_config config) {
+  return sys.spawn(worker_behavior, std::move(scheduler), std::move(config));
+}
+
+} // namespace troupe::internal

@@ -1,0 +1,21 @@
+// The worker actor: receives batches, fetches missing inputs from peers,
+// hands tasks to its executor, serves its results to peers and clients.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include <caf/actor.hpp>
+#include <caf/fwd.hpp>
+
+namespace troupe::internal {
+
+struct worker_config {
+  std::string name;
+  std::uint32_t nthreads = 1;
+  std::uint64_t memory_limit = 0;
+};
+
+caf::actor spawn_worker(caf::actor_system& sys, caf::actor scheduler, worker_config config);
+
+} // namespace troupe::internal

@@ -1,0 +1,94 @@
+// The results a worker holds, shared by its actor (fetch, free, move) and its
+// executor threads (read inputs, write results). Readers share the lock.
+#pragma once
+
+#include <cstdint>
+#include <shared_mutex>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/flat_key_map.hpp"
+
+namespace troupe::internal {
+
+class worker_store {
+public:
+  /// Stores (or replaces) many results under one lock.
+  void put(const std::vector<std::uint64_t>& keys, std::vector<std::string>& values) {
+    std::unique_lock lock{mutex_};
+    for (std::size_t i = 0; i < keys.size(); ++i)
+      put_locked(keys[i], std::move(values[i]));
+  }
+
+  void put(std::uint64_t key, std::string value) {
+    std::unique_lock lock{mutex_};
+    put_locked(key, std::move(value));
+  }
+
+  /// Calls f(bytes) under the shared lock; false when the key is absent.
+  template <class F>
+  bool read(std::uint64_t key, F&& f) const {
+    std::shared_lock lock{mutex_};
+    auto slot = index_.find(key);
+    if (slot == flat_key_map::npos)
+      return false;
+    f(std::string_view{slots_[slot]});
+    return true;
+  }
+
+  bool contains(std::uint64_t key) const {
+    std::shared_lock lock{mutex_};
+    return index_.find(key) != flat_key_map::npos;
+  }
+
+  void erase(const std::vector<std::uint64_t>& keys) {
+    std::unique_lock lock{mutex_};
+    for (auto key : keys) {
+      auto slot = index_.find(key);
+      if (slot == flat_key_map::npos)
+        continue;
+      bytes_ -= slots_[slot].size();
+      std::string{}.swap(slots_[slot]);
+      free_.push_back(slot);
+      index_.erase(key);
+    }
+  }
+
+  std::size_t size() const {
+    std::shared_lock lock{mutex_};
+    return index_.size();
+  }
+
+  std::uint64_t bytes() const {
+    std::shared_lock lock{mutex_};
+    return bytes_;
+  }
+
+private:
+  void put_locked(std::uint64_t key, std::string&& value) {
+    auto slot = index_.find(key);
+    if (slot == flat_key_map::npos) {
+      if (!free_.empty()) {
+        slot = free_.back();
+        free_.pop_back();
+      } else {
+        slot = static_cast<std::uint32_t>(slots_.size());
+        slots_.emplace_back();
+      }
+      index_.insert(key, slot);
+    } else {
+      bytes_ -= slots_[slot].size();
+    }
+    bytes_ += value.size();
+    slots_[slot] = std::move(value);
+  }
+
+  mutable std::shared_mutex mutex_;
+  flat_key_map index_;
+  std::vector<std::string> slots_;
+  std::vector<std::uint32_t> free_;
+  std::uint64_t bytes_ = 0;
+};
+
+} // namespace troupe::internal
