@@ -119,6 +119,7 @@ int main(int argc, char** argv) {
   troupe::client client{cluster};
   bench_map(client, std::min(o.map_n, 10'000L));  // warm up
   double map_rate = bench_map(client, o.map_n);
+  client.sync();  // the map's releases are handled before the next workload
   auto rt = bench_roundtrip(client, o.roundtrips);
   double median = rt[rt.size() / 2];
   double p99 = rt[std::min(rt.size() - 1, rt.size() * 99 / 100)];

@@ -73,26 +73,36 @@ public:
     return future<R>{detail::submit_batch(core(), std::move(batch), {key}, {function})[0]};
   }
 
-  /// f(x) for every x in `inputs`, sent as one batch.
+  /// f(x) for every x in `inputs`. Sent in batches of up to 65,536 tasks, so
+  /// the cluster starts on the first batch while later ones are packed.
   template <class R, class P, class Range>
   std::vector<future<R>> map(R (*f)(P), const Range& inputs, task_options options = {}) {
+    constexpr std::size_t chunk = 65536;
     const auto& entry = detail::task_of(f);
+    std::vector<std::string> names{entry.name};
+    std::vector<future<R>> out;
+    out.reserve(std::size(inputs));
     detail::task_batch batch;
-    std::size_t n = std::size(inputs);
-    batch.reserve(n);
-    batch.args.reserve(n * 4);
     detail::dependency_sink sink{&batch.deps, nullptr, nullptr};
+    auto send = [&] {
+      std::vector<detail::task_key> keys = batch.keys;
+      for (auto& s : detail::submit_batch(core(), std::move(batch), keys, names))
+        out.emplace_back(std::move(s));
+      batch = detail::task_batch{};
+      sink = detail::dependency_sink{&batch.deps, nullptr, nullptr};
+    };
     for (const auto& x : inputs) {
+      if (batch.empty()) {
+        batch.reserve(chunk);
+        batch.args.reserve(chunk * 4);
+      }
       detail::pack_call<R (*)(P)>(batch.args, sink, x);
       batch.finish_task(entry.name, options.pure, options.retries);
+      if (batch.size() == chunk)
+        send();
     }
-    std::vector<detail::task_key> keys = batch.keys;
-    std::vector<std::string> names{entry.name};
-    auto states = detail::submit_batch(core(), std::move(batch), keys, names);
-    std::vector<future<R>> out;
-    out.reserve(states.size());
-    for (auto& s : states)
-      out.emplace_back(std::move(s));
+    if (!batch.empty())
+      send();
     return out;
   }
 

@@ -120,9 +120,15 @@ namespace detail {
 template <class T>
 T unpack(std::string_view bytes) {
   require_serializable<T>();
+  // One zone per thread, cleared after each use: a fresh object_handle
+  // would allocate (and free) 8 KB for every value.
+  thread_local msgpack::zone zone{1024};
+  struct clear_on_exit {
+    msgpack::zone& z;
+    ~clear_on_exit() { z.clear(); }
+  } guard{zone};
   try {
-    auto handle = msgpack::unpack(bytes.data(), bytes.size());
-    return handle.get().as<T>();
+    return msgpack::unpack(zone, bytes.data(), bytes.size()).template as<T>();
   } catch (const std::exception& e) {
     detail::throw_decode_error("result", e);
   }

@@ -27,6 +27,12 @@ struct scheduler_actor_state {
   };
   std::vector<retire_wait> retire_waiters;
   static inline const char* name = "troupe.scheduler";
+  // Message statistics, logged at debug level when the scheduler stops.
+  std::uint64_t done_msgs = 0, done_tasks = 0, run_msgs = 0, run_tasks = 0;
+  ~scheduler_actor_state() {
+    spdlog::debug("troupe scheduler: {} done batches ({} tasks), {} run batches ({} tasks)",
+                  done_msgs, done_tasks, run_msgs, run_tasks);
+  }
 };
 
 using scheduler_actor = caf::stateful_actor<scheduler_actor_state>;
@@ -68,8 +74,11 @@ void flush(scheduler_actor* self, outbox& out) {
   for (auto& w : out.warnings)
     spdlog::warn("troupe scheduler: {}", w);
   for (auto& [id, batch] : out.runs)
-    if (auto it = st.workers.find(id); it != st.workers.end())
+    if (auto it = st.workers.find(id); it != st.workers.end()) {
+      ++st.run_msgs;
+      st.run_tasks += batch.size();
       self->send(it->second, std::move(batch));
+    }
   for (auto& [id, f] : out.frees)
     if (auto it = st.workers.find(id); it != st.workers.end())
       self->send(it->second, std::move(f));
@@ -177,6 +186,8 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       flush(self, out);
     },
     [self](const proto::done_batch& d) {
+      ++self->state.done_msgs;
+      self->state.done_tasks += d.keys.size();
       outbox out;
       self->state.core.finished(d, out);
       flush(self, out);

@@ -483,7 +483,9 @@ void scheduler_state::drop_dependent_ref(std::uint32_t dep, outbox& out) {
 }
 
 void scheduler_state::forget(std::uint32_t first, outbox& out) {
-  std::vector<std::uint32_t> stack{first};
+  auto& stack = forget_stack_;  // reused: forgetting runs once per task
+  stack.clear();
+  stack.push_back(first);
   while (!stack.empty()) {
     std::uint32_t idx = stack.back();
     stack.pop_back();
@@ -529,7 +531,11 @@ void scheduler_state::forget(std::uint32_t first, outbox& out) {
 
 void scheduler_state::make_ready(std::uint32_t idx) {
   set_state(idx, task_state::ready);
-  ready_.emplace(records_[idx].priority, idx);
+  ready_entry e{records_[idx].priority, idx};
+  if (ready_fifo_.empty() || ready_fifo_.back() < e)
+    ready_fifo_.push_back(e);
+  else
+    ready_heap_.push(e);
 }
 
 bool scheduler_state::can_take(const worker_record& w) const {
@@ -541,13 +547,25 @@ bool scheduler_state::can_take(const worker_record& w) const {
          && w.processing < max_queued_per_thread * w.nthreads;
 }
 
+bool scheduler_state::hungry(const worker_record& w) const {
+  if (!w.alive || w.retiring)
+    return false;
+  if (w.processing < 2ull * w.nthreads)
+    return true;
+  // Low-water mark at half the window: a worker is topped up in big batches,
+  // not one task per finished task (which would cost a message per task).
+  return w.occupancy < 0.5 * queued_seconds_per_thread * w.nthreads
+         && w.processing < max_queued_per_thread / 2 * w.nthreads;
+}
+
 std::uint32_t scheduler_state::choose_worker(const task_record& t) const {
   std::uint32_t best = none;
   double best_cost = std::numeric_limits<double>::infinity();
   std::size_t n = workers_.size();
   for (std::size_t k = 0; k < n; ++k) {
-    const auto& w = workers_[(rr_ + k) % n];
-    if (!can_take(w))
+    std::size_t id = (rr_ + k) % n;
+    const auto& w = workers_[id];
+    if (!eligible_[id] || !can_take(w))
       continue;
     double cost = w.occupancy / w.nthreads;
     for (auto d : t.deps) {
@@ -568,17 +586,27 @@ std::uint32_t scheduler_state::choose_worker(const task_record& t) const {
 }
 
 void scheduler_state::dispatch(outbox& out) {
-  while (!ready_.empty()) {
-    auto [prio, idx] = ready_.top();
+  if (ready_empty())
+    return;
+  eligible_.resize(workers_.size());
+  bool any = false;
+  for (std::size_t i = 0; i < workers_.size(); ++i) {
+    eligible_[i] = hungry(workers_[i]) ? 1 : 0;
+    any = any || eligible_[i];
+  }
+  if (!any)
+    return;
+  while (!ready_empty()) {
+    auto [prio, idx] = ready_top();
     auto& r = records_[idx];
     if (r.state != task_state::ready || r.priority != prio) {
-      ready_.pop();  // stale entry: cancelled, or re-queued
+      ready_pop();  // stale entry: cancelled, or re-queued
       continue;
     }
     std::uint32_t w = choose_worker(r);
     if (w == none)
       return;
-    ready_.pop();
+    ready_pop();
     assign(idx, w, out);
   }
 }
@@ -594,6 +622,15 @@ void scheduler_state::assign(std::uint32_t idx, std::uint32_t worker, outbox& ou
   w.occupancy += est;
   rr_ = (worker + 1) % static_cast<std::uint32_t>(workers_.size());
   auto& b = out.runs[worker];
+  if (b.keys.empty()) {
+    std::size_t n = std::min<std::size_t>(ready_size() + 1, max_queued_per_thread * w.nthreads);
+    b.keys.reserve(n);
+    b.tickets.reserve(n);
+    b.function.reserve(n);
+    b.arg_end.reserve(n);
+    b.dep_end.reserve(n);
+    b.args.reserve(n * 8);
+  }
   std::string_view fname = functions_[r.function];
   std::uint32_t fi = 0;
   while (fi < b.functions.size() && b.functions[fi] != fname)
@@ -754,6 +791,12 @@ void scheduler_state::notify_client(std::uint32_t idx, std::uint32_t client,
                                     proto::key_status status, std::string_view data,
                                     outbox& out) {
   auto& u = out.updates[client];
+  if (u.keys.empty()) {
+    u.keys.reserve(256);
+    u.status.reserve(256);
+    u.holder.reserve(256);
+    u.data_end.reserve(256);
+  }
   u.keys.push_back(records_[idx].key);
   u.status.push_back(status);
   u.holder.push_back(records_[idx].holder);

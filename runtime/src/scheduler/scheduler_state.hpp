@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <queue>
 #include <string>
 #include <string_view>
@@ -126,6 +127,7 @@ private:
   void dispatch(outbox& out);
   std::uint32_t choose_worker(const task_record& t) const;
   bool can_take(const worker_record& w) const;
+  bool hungry(const worker_record& w) const;
   void assign(std::uint32_t idx, std::uint32_t worker, outbox& out);
   void unassign(task_record& t);
   void on_memory(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes,
@@ -169,11 +171,31 @@ private:
     extra_wanters_;
   std::unordered_map<std::uint32_t, std::string> errors_;  // task -> payload
 
+  // Ready tasks, lowest priority first. Most become ready in priority order
+  // (a map, a graph's leaves): those go to a FIFO; the rest to a heap.
   using ready_entry = std::pair<std::uint64_t, std::uint32_t>;  // priority, task
-  std::priority_queue<ready_entry, std::vector<ready_entry>, std::greater<>> ready_;
+  std::deque<ready_entry> ready_fifo_;
+  std::priority_queue<ready_entry, std::vector<ready_entry>, std::greater<>> ready_heap_;
+  bool ready_empty() const { return ready_fifo_.empty() && ready_heap_.empty(); }
+  std::size_t ready_size() const { return ready_fifo_.size() + ready_heap_.size(); }
+  const ready_entry& ready_top() const {
+    if (ready_heap_.empty())
+      return ready_fifo_.front();
+    if (ready_fifo_.empty() || ready_heap_.top() < ready_fifo_.front())
+      return ready_heap_.top();
+    return ready_fifo_.front();
+  }
+  void ready_pop() {
+    if (ready_heap_.empty() || (!ready_fifo_.empty() && ready_fifo_.front() < ready_heap_.top()))
+      ready_fifo_.pop_front();
+    else
+      ready_heap_.pop();
+  }
   std::uint64_t batch_seq_ = 0;
   std::uint32_t rr_ = 0;  // round-robin start for placement ties
   std::uint64_t illegal_transitions_ = 0;
+  std::vector<std::uint32_t> forget_stack_;
+  std::vector<std::uint8_t> eligible_;  // per worker, during one dispatch
 };
 
 } // namespace troupe::internal

@@ -3,6 +3,7 @@
 // and reports the slice's results in one message.
 #pragma once
 
+#include <atomic>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -58,6 +59,8 @@ private:
   std::condition_variable cv_;
   std::deque<slice> queue_;
   std::uint64_t pending_ = 0;
+  std::atomic<std::uint64_t> queued_{0};  // pending_, readable without the lock
+  static constexpr int spin_rounds = 200;
   bool stopping_ = false;
   std::vector<std::thread> threads_;
 };
