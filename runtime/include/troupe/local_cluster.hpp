@@ -20,7 +20,7 @@ class local_runtime;
 struct local_cluster_options {
   int n_workers = 0;           ///< 0: one per core
   int threads_per_worker = 1;  ///< threads that run tasks in each worker
-  std::uint64_t memory_limit = 0;  ///< bytes per worker, 0: a share of the machine
+  std::uint64_t memory_limit = 0;  ///< bytes per worker; 0: machine memory x threads / cores
   std::string name = "local";
 };
 

@@ -105,9 +105,22 @@ caf::actor client_core::scheduler() {
 }
 
 caf::actor client_core::worker(std::uint32_t id) {
+  {
+    std::lock_guard lock{mutex_};
+    auto it = workers_.find(id);
+    if (it != workers_.end())
+      return it->second;
+  }
+  refresh_directory(std::chrono::seconds(10));
   std::lock_guard lock{mutex_};
   auto it = workers_.find(id);
   return it == workers_.end() ? caf::actor{} : it->second;
+}
+
+void client_core::refresh_directory(std::chrono::nanoseconds timeout) {
+  auto d = blocking_request<proto::worker_directory>(runtime_->system(), scheduler(), timeout,
+                                                     proto::directory_request{}, "directory");
+  set_directory(d);
 }
 
 // -- futures ------------------------------------------------------------------
@@ -415,6 +428,7 @@ std::vector<std::pair<std::string, std::string>>
 client_core::run_on_workers(const std::string& function, std::string args,
                             std::chrono::nanoseconds timeout) {
   std::vector<std::pair<std::string, caf::actor>> targets;
+  refresh_directory(timeout);
   {
     std::lock_guard lock{mutex_};
     if (closed_)
@@ -440,9 +454,7 @@ void client_core::wait_for_workers(std::size_t n, std::chrono::nanoseconds timeo
   blocking_request<proto::holders>(runtime_->system(), scheduler(), timeout,
                                    proto::wait_workers{static_cast<std::uint32_t>(n)},
                                    "wait_for_workers(" + std::to_string(n) + ")");
-  // The directory follows the scheduler's answer: wait until it is here too.
-  std::unique_lock lock{mutex_};
-  cv_.wait_for(lock, timeout, [&] { return workers_.size() >= n || closed_; });
+  refresh_directory(timeout);
 }
 
 cluster_info client_core::snapshot(std::chrono::nanoseconds timeout) {

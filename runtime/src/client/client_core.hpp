@@ -69,6 +69,9 @@ private:
   detail::state_ptr state_for(detail::task_key key, const std::string& name, bool& created);
   void finish(detail::future_state& s, future_status status);
   caf::actor worker(std::uint32_t id);
+  /// Asks the scheduler for the current workers (the pushed directory may
+  /// not have arrived yet right after connecting).
+  void refresh_directory(std::chrono::nanoseconds timeout);
   caf::actor scheduler();
 
   std::shared_ptr<local_runtime> runtime_;  // keeps the actor system alive while connected

@@ -83,9 +83,10 @@ void local_runtime::spawn_worker_locked() {
   cfg.nthreads = static_cast<std::uint32_t>(options_.threads_per_worker);
   cfg.memory_limit = options_.memory_limit;
   if (cfg.memory_limit == 0) {
-    auto total = machine_memory();
-    auto n = static_cast<std::uint64_t>(std::max(1, options_.n_workers));
-    cfg.memory_limit = total / n;
+    // As Dask's memory_limit="auto": the machine's memory shared by threads.
+    double cores = std::max(1u, std::thread::hardware_concurrency());
+    double share = std::min(1.0, options_.threads_per_worker / cores);
+    cfg.memory_limit = static_cast<std::uint64_t>(static_cast<double>(machine_memory()) * share);
   }
   workers_.emplace_back(cfg.name, spawn_worker(system(), scheduler_, cfg));
 }

@@ -185,6 +185,11 @@ struct cluster_snapshot {
   std::vector<std::uint64_t> task_counts;  // waiting, ready, processing, memory, erred
 };
 
+// anyone -> scheduler (request; reply: worker_directory).
+struct directory_request {
+  std::uint32_t dummy = 0;
+};
+
 // anyone -> scheduler (request; reply: holders, no_worker when unknown).
 struct who_has {
   std::vector<task_key> keys;
@@ -245,6 +250,7 @@ TROUPE_INSPECT(run_result, x.ok, x.data)
 TROUPE_INSPECT(snapshot_request, x.dummy)
 TROUPE_INSPECT(cluster_snapshot, x.ids, x.names, x.nthreads, x.memory_limit, x.managed_bytes,
                x.n_keys, x.processing, x.retiring, x.task_counts)
+TROUPE_INSPECT(directory_request, x.dummy)
 TROUPE_INSPECT(who_has, x.keys)
 TROUPE_INSPECT(holders, x.workers)
 TROUPE_INSPECT(retire_workers, x.ids)
@@ -291,6 +297,7 @@ TROUPE_PROTO(run_once)
 TROUPE_PROTO(run_result)
 TROUPE_PROTO(snapshot_request)
 TROUPE_PROTO(cluster_snapshot)
+TROUPE_PROTO(directory_request)
 TROUPE_PROTO(who_has)
 TROUPE_PROTO(holders)
 TROUPE_PROTO(retire_workers)

@@ -215,6 +215,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       s.task_counts = core.task_counts();
       return s;
     },
+    [self](const proto::directory_request&) { return directory(self); },
     [self](const proto::who_has& w) {
       proto::holders h;
       for (auto key : w.keys)
@@ -226,8 +227,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       auto rp = self->make_response_promise();
       st.retire_waiters.push_back({rp, r.ids});
       outbox out;
-      for (auto id : r.ids)
-        st.core.retire_worker(id, out);
+      st.core.retire_workers(r.ids, out);
       flush(self, out);
       // Unknown or already gone ids complete at once.
       auto& waits = st.retire_waiters;

@@ -50,10 +50,11 @@ std::uint32_t scheduler_state::add_worker(std::string name, std::uint32_t nthrea
   return workers_.back().id;
 }
 
-void scheduler_state::retire_worker(std::uint32_t id, outbox& out) {
-  if (id >= workers_.size() || !workers_[id].alive)
-    return;
-  workers_[id].retiring = true;
+void scheduler_state::retire_workers(const std::vector<std::uint32_t>& ids, outbox& out) {
+  // Mark all first, so no retiring worker is chosen to receive results.
+  for (auto id : ids)
+    if (id < workers_.size() && workers_[id].alive)
+      workers_[id].retiring = true;
   check_retiring(out);
 }
 
@@ -193,7 +194,10 @@ void scheduler_state::finished(const proto::done_batch& b, outbox& out) {
     unassign(r);
     double seconds = b.duration_ns[i] * 1e-9;
     double& est = durations_[r.function];
-    est = est < 0 ? seconds : 0.8 * est + 0.2 * seconds;
+    bool first = est < 0;
+    est = first ? seconds : 0.8 * est + 0.2 * seconds;
+    if (first)
+      refresh_occupancy();
     std::string_view data = proto::data_of(b, i);
     switch (outcome) {
       case proto::outcome::ok:
@@ -283,6 +287,7 @@ void scheduler_state::on_error(std::uint32_t first, std::string payload, outbox&
 
 void scheduler_state::acquired(const proto::acquired& msg, outbox& out) {
   std::uint32_t w = msg.worker;
+  spdlog::debug("troupe scheduler: worker {} acquired {} results", w, msg.keys.size());
   for (std::size_t i = 0; i < msg.keys.size(); ++i) {
     std::uint32_t idx = index_.find(msg.keys[i]);
     if (idx == flat_key_map::npos) {
@@ -323,6 +328,17 @@ void scheduler_state::acquired(const proto::acquired& msg, outbox& out) {
       hw.n_keys -= std::min<std::uint64_t>(hw.n_keys, 1);
       if (hw.moves_pending > 0 && --hw.moves_pending == 0)
         out.retired.push_back(h);
+    }
+    // Arrived on a worker that is itself handing over (retired meanwhile):
+    // pass it on.
+    auto& ww = workers_[w];
+    if (ww.moving && r.holder == w && extra_holders_.count(idx) == 0) {
+      for (auto& o : workers_)
+        if (o.alive && !o.retiring) {
+          out.moves.push_back({w, o.id, {r.key}});
+          ++ww.moves_pending;
+          break;
+        }
     }
   }
   dispatch(out);
@@ -656,6 +672,20 @@ void scheduler_state::assign(std::uint32_t idx, std::uint32_t worker, outbox& ou
   b.dep_end.push_back(static_cast<std::uint32_t>(b.deps.size()));
 }
 
+void scheduler_state::refresh_occupancy() {
+  // Tasks sent while their function's duration was unknown were counted at
+  // the default estimate; recount them now that a measurement exists.
+  for (auto& w : workers_)
+    w.occupancy = 0;
+  index_.for_each([&](std::uint64_t, std::uint32_t idx) {
+    auto& r = records_[idx];
+    if (r.state != task_state::processing || r.holder == none || r.scattered)
+      return;
+    r.est = static_cast<float>(duration_estimate(r.function));
+    workers_[r.holder].occupancy += r.est;
+  });
+}
+
 void scheduler_state::unassign(task_record& r) {
   if (r.holder == none || r.scattered)
     return;
@@ -770,6 +800,8 @@ void scheduler_state::check_retiring(outbox& out) {
       forget(idx, out);
       (void) key;
     }
+    spdlog::debug("troupe scheduler: worker {} retiring: {} results to move, {} lost", w.id,
+                  w.moves_pending, lost.size());
     if (w.moves_pending == 0)
       out.retired.push_back(w.id);
   }

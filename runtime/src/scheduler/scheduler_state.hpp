@@ -86,8 +86,8 @@ public:
   // -- workers and clients ---------------------------------------------------
   std::uint32_t add_worker(std::string name, std::uint32_t nthreads, std::uint64_t memory_limit,
                            outbox& out);
-  /// Starts retiring: no new work; once idle, its results move to others.
-  void retire_worker(std::uint32_t id, outbox& out);
+  /// Starts retiring: no new work; once idle, their results move to others.
+  void retire_workers(const std::vector<std::uint32_t>& ids, outbox& out);
   /// Forgets a worker that stopped (after retiring).
   void remove_worker(std::uint32_t id);
   std::uint32_t add_client();
@@ -130,6 +130,7 @@ private:
   bool hungry(const worker_record& w) const;
   void assign(std::uint32_t idx, std::uint32_t worker, outbox& out);
   void unassign(task_record& t);
+  void refresh_occupancy();
   void on_memory(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes,
                  std::string_view inline_data, outbox& out);
   void on_error(std::uint32_t idx, std::string payload, outbox& out);

@@ -153,6 +153,8 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
           out.keys.push_back(key);
           proto::append_data(out, bytes);
         });
+      spdlog::debug("troupe worker {}: moving {} of {} results to worker {}",
+                    self->state.config.name, out.keys.size(), m.keys.size(), m.target_id);
       self->send(m.target, std::move(out));
     },
     [self](proto::store_keys& s) {

@@ -1,0 +1,127 @@
+// local_cluster: start, print, scale up and down (results move, nothing is
+// recomputed), clients come and go.
+#include <gtest/gtest.h>
+
+#include <numeric>
+#include <sstream>
+
+#include <troupe/troupe.hpp>
+
+#include "test_tasks.hpp"
+
+using namespace std::chrono_literals;
+using namespace test_tasks;
+
+TEST(local_cluster, starts_with_the_requested_workers_and_threads) {
+  troupe::local_cluster cluster{{.n_workers = 3, .threads_per_worker = 2}};
+  auto info = cluster.info();
+  ASSERT_EQ(info.workers.size(), 3u);
+  EXPECT_EQ(info.total_threads(), 6u);
+  for (auto& w : info.workers) {
+    EXPECT_EQ(w.nthreads, 2u);
+    EXPECT_GT(w.memory_limit, 0u);
+  }
+  std::ostringstream text;
+  text << cluster;
+  EXPECT_NE(text.str().find("workers=3"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("threads=6"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find(cluster.scheduler_address()), std::string::npos);
+  std::ostringstream table;
+  table << info;
+  EXPECT_NE(table.str().find("local-worker-2"), std::string::npos) << table.str();
+}
+
+TEST(local_cluster, scale_up_adds_workers_that_take_work) {
+  troupe::local_cluster cluster{{.n_workers = 1}};
+  troupe::client client{cluster};
+  cluster.scale(3);
+  client.wait_for_workers(3, 10s);
+  EXPECT_EQ(cluster.info().workers.size(), 3u);
+  std::vector<long> xs(3000);
+  std::iota(xs.begin(), xs.end(), 0L);
+  auto fs = client.map(counted_vector, xs);
+  client.gather(fs);
+  client.sync();
+  int busy = 0;
+  for (auto& w : client.scheduler_info().workers)
+    busy += w.n_keys > 0 ? 1 : 0;
+  EXPECT_GE(busy, 2) << "work should spread over the new workers";
+}
+
+TEST(local_cluster, scale_down_moves_results_and_recomputes_nothing) {
+  troupe::local_cluster cluster{{.n_workers = 3, .threads_per_worker = 1}};
+  troupe::client client{cluster};
+  counted_calls = 0;
+  std::vector<long> xs(600);
+  std::iota(xs.begin(), xs.end(), 0L);
+  auto fs = client.map(counted_vector, xs);  // 128-byte results: kept on workers only
+  ASSERT_TRUE(troupe::wait(fs, 10s).not_done.empty());
+  client.sync();
+  EXPECT_EQ(counted_calls.load(), 600);
+
+  cluster.scale(1);
+  auto info = client.scheduler_info();
+  ASSERT_EQ(info.workers.size(), 1u);
+  EXPECT_EQ(info.workers[0].n_keys, 600u);
+  EXPECT_EQ(info.memory, 600u);
+
+  auto results = client.gather(fs);  // fetched from where they moved
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    ASSERT_EQ(results[i], std::vector<long>(16, xs[i])) << i;
+  EXPECT_EQ(counted_calls.load(), 600);  // nothing recomputed
+
+  // And the remaining worker uses the moved results as inputs.
+  auto total = client.submit(sum_vector, client.submit(counted_vector, 5L));
+  EXPECT_EQ(total.get(10s), 80);
+}
+
+TEST(local_cluster, scale_down_then_up_again_keeps_working) {
+  troupe::local_cluster cluster{{.n_workers = 2}};
+  troupe::client client{cluster};
+  auto kept = client.submit(make_vector, 100L);
+  EXPECT_EQ(kept.get().size(), 100u);
+  cluster.scale(1);
+  cluster.scale(4);
+  client.wait_for_workers(4, 10s);
+  EXPECT_EQ(client.submit(sum_vector, kept).get(10s), 4950);
+  std::vector<long> xs(1000);
+  std::iota(xs.begin(), xs.end(), 0L);
+  auto rs = client.gather(client.map(inc, xs));
+  EXPECT_EQ(std::accumulate(rs.begin(), rs.end(), 0L), 1000L * 1001 / 2);
+}
+
+TEST(local_cluster, several_clients_share_a_cluster_and_keys) {
+  troupe::local_cluster cluster{{.n_workers = 2}};
+  auto a = cluster.get_client();
+  auto b = cluster.get_client();
+  counted_calls = 0;
+  auto fa = a.submit(counted, 40L);
+  auto fb = b.submit(counted, 40L);
+  EXPECT_EQ(fa.get(10s), 40);
+  EXPECT_EQ(fb.get(10s), 40);
+  EXPECT_EQ(counted_calls.load(), 1);  // same pure key: one run
+  a.close();
+  EXPECT_THROW(a.submit(square, 1), troupe::connection_error);
+  // b's future survives a's departure.
+  EXPECT_EQ(b.submit(inc_after, fb).get(10s), 41);
+}
+
+TEST(local_cluster, futures_outlive_their_client_once_finished) {
+  troupe::local_cluster cluster{{.n_workers = 1}};
+  troupe::future<int> f;
+  {
+    troupe::client client{cluster};
+    f = client.submit(square, 12);
+    EXPECT_EQ(f.get(10s), 144);
+  }
+  EXPECT_EQ(f.get(), 144);  // the value was fetched before the client closed
+}
+
+TEST(local_cluster, printing_a_client_shows_the_cluster) {
+  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
+  troupe::client client{cluster};
+  std::ostringstream text;
+  text << client;
+  EXPECT_NE(text.str().find("workers=2"), std::string::npos) << text.str();
+  EXPECT_NE(text.str().find("threads=2"), std::string::npos) << text.str();
+}
