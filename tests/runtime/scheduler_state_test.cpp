@@ -306,13 +306,26 @@ TEST_F(scheduler_state_test, retiring_two_workers_sends_their_results_only_to_th
   b.batch.wanted = b.batch.keys;
   outbox o1;
   s.submit(c, b.batch, o1);
-  for (auto& [w, run] : o1.runs)
+  // Run everything: finishing tasks releases more.
+  std::vector<std::pair<std::uint32_t, proto::run_batch>> pending(o1.runs.begin(), o1.runs.end());
+  while (!pending.empty()) {
+    auto [w, run] = pending.back();
+    pending.pop_back();
     for (std::size_t i = 0; i < run.size(); ++i) {
       outbox o;
       s.finished(done(w, run, i), o);
+      pending.insert(pending.end(), o.runs.begin(), o.runs.end());
     }
+  }
+  ASSERT_EQ(s.task_counts()[3], 30u);  // all in memory
+  std::uint64_t to_move = s.workers()[ws[1]].n_keys + s.workers()[ws[2]].n_keys;
+  ASSERT_GT(to_move, 0u);
   outbox o2;
   s.retire_workers({ws[1], ws[2]}, o2);
-  for (auto& m : o2.moves)
+  std::uint64_t moved = 0;
+  for (auto& m : o2.moves) {
     EXPECT_EQ(m.to, ws[0]) << "from " << m.from;
+    moved += m.keys.size();
+  }
+  EXPECT_EQ(moved, to_move);
 }
