@@ -4,6 +4,7 @@
 
 #include "troupe/client.hpp"
 #include "troupe/cluster_info.hpp"
+#include "troupe/config.hpp"
 #include "troupe/delayed.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/future.hpp"

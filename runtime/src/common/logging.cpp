@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <mutex>
 
+#include "troupe/config.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/log.hpp"
 
@@ -56,6 +57,9 @@ void init_logging() {
       spdlog::set_level(spdlog::level::warn);
       spdlog::warn("{}; TROUPE_LOG_LEVEL ignored", e.what());
     }
+    // A file named by TROUPE_CONFIG; the environment wins over it.
+    if (const char* path = std::getenv("TROUPE_CONFIG"); path && *path)
+      apply_config(load_config(path));
   });
 }
 
