@@ -78,9 +78,9 @@ TEST_F(delayed_test, a_deep_tree_reduction_matches_the_closed_form) {
 
 TEST_F(delayed_test, a_long_chain_does_not_overflow_anything) {
   auto x = troupe::delay(inc)(0L);
-  for (int i = 0; i < 20'000; ++i)
+  for (int i = 0; i < 100'000; ++i)
     x = troupe::delay(inc_after)(x);
-  EXPECT_EQ(client.compute(x).get(), 20'001);
+  EXPECT_EQ(client.compute(x).get(), 100'001);
 }
 
 TEST_F(delayed_test, persist_keeps_a_result_for_later_graphs) {

@@ -13,6 +13,13 @@ struct delayed_node;
 using node_ptr = std::shared_ptr<delayed_node>;
 
 struct delayed_node {
+  delayed_node() = default;
+  /// Takes long chains apart without recursion (a chain of 100,000 calls
+  /// would otherwise overflow the stack).
+  ~delayed_node();
+  delayed_node(const delayed_node&) = delete;
+  delayed_node& operator=(const delayed_node&) = delete;
+
   task_key key = 0;
   std::string function;
   std::string args;               // msgpack array; dependencies as placeholders
