@@ -39,7 +39,7 @@ test-asan: deps
 bench: build
 	@tools/install-deps --bench
 	$(BUILD)/tools/bench/troupe-bench
-	tools/bench/dask_compare.py --troupe $(BUILD)/tools/bench/troupe-bench
+	tools/bench/dask_compare.py --troupe $(BUILD)/tools/bench/troupe-bench --tree-leaves 8192
 
 install: build
 	cmake --install $(BUILD)

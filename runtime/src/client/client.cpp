@@ -2,10 +2,10 @@
 #include "troupe/client.hpp"
 
 #include <ostream>
-#include <unordered_set>
 
 #include "client/client_core.hpp"
 #include "cluster/local_runtime.hpp"
+#include "common/flat_key_map.hpp"
 #include "troupe/local_cluster.hpp"
 
 namespace troupe {
@@ -69,17 +69,23 @@ std::vector<state_ptr> compute_nodes(internal::client_core& core,
   // This order is also the run priority: one branch finishes before the
   // next starts, so intermediate results are freed early (as dask.order).
   task_batch batch;
-  std::unordered_set<task_key> seen;
+  internal::flat_key_map seen{1024};  // no allocation per node, unlike std::unordered_set
+  auto first_visit = [&](task_key key) {
+    if (seen.find(key) != internal::flat_key_map::npos)
+      return false;
+    seen.insert(key, 0);
+    return true;
+  };
   std::vector<std::pair<delayed_node*, std::size_t>> stack;
   for (auto& root : roots) {
-    if (root->persisted || !seen.insert(root->key).second)
+    if (root->persisted || !first_visit(root->key))
       continue;
     stack.emplace_back(root.get(), 0);
     while (!stack.empty()) {
       auto& [node, next] = stack.back();
       if (next < node->nodes.size()) {
         delayed_node* child = node->nodes[next++].get();
-        if (!child->persisted && seen.insert(child->key).second)
+        if (!child->persisted && first_visit(child->key))
           stack.emplace_back(child, 0);
         continue;
       }
