@@ -2,6 +2,7 @@
 // recomputed), clients come and go.
 #include <gtest/gtest.h>
 
+#include <filesystem>
 #include <numeric>
 #include <sstream>
 
@@ -124,4 +125,24 @@ TEST(local_cluster, printing_a_client_shows_the_cluster) {
   text << client;
   EXPECT_NE(text.str().find("workers=2"), std::string::npos) << text.str();
   EXPECT_NE(text.str().find("threads=2"), std::string::npos) << text.str();
+}
+
+namespace {
+std::size_t thread_count() {
+  std::size_t n = 0;
+  for ([[maybe_unused]] auto& e : std::filesystem::directory_iterator("/proc/self/task"))
+    ++n;
+  return n;
+}
+} // namespace
+
+TEST(local_cluster, leaving_scope_leaves_no_thread_behind) {
+  auto before = thread_count();
+  {
+    troupe::local_cluster cluster{{.n_workers = 3, .threads_per_worker = 2}};
+    troupe::client client{cluster};
+    EXPECT_GT(thread_count(), before + 6);  // at least the 6 task threads
+    EXPECT_EQ(client.submit(square, 4).get(10s), 16);
+  }
+  EXPECT_EQ(thread_count(), before);
 }
