@@ -69,6 +69,23 @@ void answer_worker_waiters(scheduler_actor* self) {
   }
 }
 
+// Answers every scale-down request whose workers have all stopped.
+void answer_retire_waiters(scheduler_actor* self) {
+  auto& st = self->state;
+  auto& waits = st.retire_waiters;
+  for (auto it = waits.begin(); it != waits.end();) {
+    bool all = true;
+    for (auto id : it->ids)
+      all = all && st.workers.count(id) == 0;
+    if (all) {
+      it->rp.deliver(proto::holders{it->ids});
+      it = waits.erase(it);
+    } else {
+      ++it;
+    }
+  }
+}
+
 void flush(scheduler_actor* self, outbox& out) {
   auto& st = self->state;
   for (auto& w : out.warnings)
@@ -105,18 +122,7 @@ void flush(scheduler_actor* self, outbox& out) {
       spdlog::info("troupe scheduler: worker {} retired", id);
     }
     broadcast_directory(self);
-    auto& waits = st.retire_waiters;
-    for (auto it = waits.begin(); it != waits.end();) {
-      bool all = true;
-      for (auto id : it->ids)
-        all = all && st.workers.count(id) == 0;
-      if (all) {
-        it->rp.deliver(proto::holders{it->ids});
-        it = waits.erase(it);
-      } else {
-        ++it;
-      }
-    }
+    answer_retire_waiters(self);
   }
 }
 
@@ -230,18 +236,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       st.core.retire_workers(r.ids, out);
       flush(self, out);
       // Unknown or already gone ids complete at once.
-      auto& waits = st.retire_waiters;
-      for (auto it = waits.begin(); it != waits.end();) {
-        bool all = true;
-        for (auto id : it->ids)
-          all = all && st.workers.count(id) == 0;
-        if (all) {
-          it->rp.deliver(proto::holders{it->ids});
-          it = waits.erase(it);
-        } else {
-          ++it;
-        }
-      }
+      answer_retire_waiters(self);
     },
     [self](const proto::wait_workers& w) {
       auto rp = self->make_response_promise();

@@ -45,6 +45,22 @@ std::shared_ptr<run_job> make_job(proto::run_batch&& b) {
   return job;
 }
 
+// Stores results that came from elsewhere (fetched inputs, moved or
+// scattered results) and tells the scheduler this worker now holds them.
+template <class Msg>
+void keep_and_report(worker_actor* self, const Msg& m) {
+  proto::acquired got;
+  got.worker = self->state.id;
+  for (std::size_t i = 0; i < m.keys.size(); ++i) {
+    auto bytes = proto::data_of(m, i);
+    got.keys.push_back(m.keys[i]);
+    got.nbytes.push_back(bytes.size());
+    self->state.store->put(m.keys[i], std::string{bytes});
+  }
+  if (!got.keys.empty())
+    self->send(self->state.scheduler, std::move(got));
+}
+
 // Fetches inputs held by peers, then queues the job.
 void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
   auto& st = self->state;
@@ -76,16 +92,7 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
     self->request(peer->second, fetch_timeout, proto::fetch{keys})
       .then(
         [self, finish](proto::fetched& f) {
-          proto::acquired got;
-          got.worker = self->state.id;
-          for (std::size_t i = 0; i < f.keys.size(); ++i) {
-            auto bytes = proto::data_of(f, i);
-            got.keys.push_back(f.keys[i]);
-            got.nbytes.push_back(bytes.size());
-            self->state.store->put(f.keys[i], std::string{bytes});
-          }
-          if (!got.keys.empty())
-            self->send(self->state.scheduler, std::move(got));
+          keep_and_report(self, f);
           finish();
         },
         [self, finish](caf::error& e) {
@@ -157,17 +164,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
                     self->state.config.name, out.keys.size(), m.keys.size(), m.target_id);
       self->send(m.target, std::move(out));
     },
-    [self](proto::store_keys& s) {
-      proto::acquired got;
-      got.worker = self->state.id;
-      for (std::size_t i = 0; i < s.keys.size(); ++i) {
-        auto bytes = proto::data_of(s, i);
-        got.keys.push_back(s.keys[i]);
-        got.nbytes.push_back(bytes.size());
-        self->state.store->put(s.keys[i], std::string{bytes});
-      }
-      self->send(self->state.scheduler, std::move(got));
-    },
+    [self](const proto::store_keys& s) { keep_and_report(self, s); },
     [self](proto::worker_directory& d) {
       auto& peers = self->state.peers;
       peers.clear();
