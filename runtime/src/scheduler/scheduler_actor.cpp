@@ -8,7 +8,9 @@
 #include <caf/stateful_actor.hpp>
 
 #include "common/logging.hpp"
+#include "common/error_payload.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/validate.hpp"
 #include "scheduler/scheduler_state.hpp"
 
 namespace troupe::internal {
@@ -86,6 +88,23 @@ void answer_retire_waiters(scheduler_actor* self) {
   }
 }
 
+// A malformed batch: every future the client made for it fails with the reason.
+void refuse_batch(scheduler_actor* self, const proto::submit& s, const std::string& why) {
+  spdlog::error("troupe scheduler: refused a task batch from client {}: {}", s.client, why);
+  auto it = self->state.clients.find(s.client);
+  if (it == self->state.clients.end())
+    return;
+  proto::key_updates u;
+  auto payload = error_payload("submit", "troupe::malformed_batch", why);
+  for (auto key : s.batch.wanted) {
+    u.keys.push_back(key);
+    u.status.push_back(proto::key_status::erred);
+    u.holder.push_back(proto::no_worker);
+    proto::append_data(u, payload);
+  }
+  self->send(it->second, std::move(u));
+}
+
 void flush(scheduler_actor* self, outbox& out) {
   auto& st = self->state;
   for (auto& w : out.warnings)
@@ -128,6 +147,17 @@ void flush(scheduler_actor* self, outbox& out) {
 
 caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
   self->state.address = std::move(address);
+  // CAF's logger is compiled out in Debian's build: say why an actor dies.
+  self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) -> caf::error {
+    try {
+      std::rethrow_exception(e);
+    } catch (const std::exception& x) {
+      spdlog::critical("troupe scheduler: stopped by an exception: {}", x.what());
+    } catch (...) {
+      spdlog::critical("troupe scheduler: stopped by an unknown exception");
+    }
+    return caf::exit_reason::unhandled_exception;
+  });
   self->set_down_handler([self](caf::down_msg& m) {
     auto& st = self->state;
     for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
@@ -172,6 +202,10 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       return id;
     },
     [self](proto::submit& s) {
+      if (auto why = proto::check(s.batch); !why.empty()) {
+        refuse_batch(self, s, why);
+        return;
+      }
       outbox out;
       self->state.core.submit(s.client, s.batch, out);
       flush(self, out);
@@ -192,6 +226,11 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       flush(self, out);
     },
     [self](const proto::done_batch& d) {
+      if (auto why = proto::check(d); !why.empty()) {
+        spdlog::error("troupe scheduler: dropped a completion batch from worker {}: {}", d.worker,
+                      why);
+        return;
+      }
       ++self->state.done_msgs;
       self->state.done_tasks += d.keys.size();
       outbox out;
