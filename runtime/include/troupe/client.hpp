@@ -68,7 +68,7 @@ public:
   template <class R, class... Args>
   future<R> submit_named(const std::string& function, const Args&... args) {
     detail::task_batch batch;
-    byte_writer_scope(batch.args, args...);
+    pack_arguments(batch.args, args...);
     auto key = batch.finish_task(function, true, 0);
     return future<R>{detail::submit_batch(core(), std::move(batch), {key}, {function})[0]};
   }
@@ -199,8 +199,9 @@ public:
   internal::client_core& core() const;
 
 private:
+  /// Packs [args...] without a signature to check against (submit_named).
   template <class... Args>
-  static void byte_writer_scope(std::string& out, const Args&... args) {
+  static void pack_arguments(std::string& out, const Args&... args) {
     detail::byte_writer w{&out};
     msgpack::packer<detail::byte_writer> p{w};
     p.pack_array(sizeof...(Args));

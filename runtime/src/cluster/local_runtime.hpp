@@ -13,8 +13,14 @@
 #include "troupe/cluster_info.hpp"
 #include "troupe/local_cluster.hpp"
 
+namespace troupe::internal::proto {
+struct cluster_snapshot;
+}
+
 namespace troupe::internal {
 
+// Members are destroyed in reverse order: actor handles before the actor
+// system (rt_), which must outlive every handle.
 class local_runtime {
 public:
   explicit local_runtime(local_cluster_options options);
@@ -43,14 +49,6 @@ private:
   bool stopped_ = false;
 };
 
-
-} // namespace troupe::internal
-
-namespace troupe::internal::proto {
-struct cluster_snapshot;
-}
-
-namespace troupe::internal {
 /// The scheduler's snapshot as users see it.
 cluster_info snapshot_to_info(const proto::cluster_snapshot& s, const std::string& address);
 } // namespace troupe::internal

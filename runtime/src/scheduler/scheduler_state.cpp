@@ -786,7 +786,6 @@ void scheduler_state::check_retiring(outbox& out) {
       out.moves.push_back({w.id, target, std::move(keys)});
     }
     for (auto idx : lost) {
-      auto key = records_[idx].key;
       notify(idx, proto::key_status::erred,
              error_payload(functions_[records_[idx].function], "troupe::lost_result",
                            "the result was lost: its worker retired and no worker remained"),
@@ -798,7 +797,6 @@ void scheduler_state::check_retiring(outbox& out) {
       extra_wanters_.erase(idx);
       records_[idx].pending_dependents = 0;
       forget(idx, out);
-      (void) key;
     }
     spdlog::debug("troupe scheduler: worker {} retiring: {} results to move, {} lost", w.id,
                   w.moves_pending, lost.size());
