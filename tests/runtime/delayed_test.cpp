@@ -15,11 +15,7 @@ using namespace test_tasks;
 
 namespace {
 
-class delayed_test : public ::testing::Test {
-protected:
-  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
-  troupe::client client{cluster};
-};
+class delayed_test : public test_tasks::cluster_test {};
 
 std::string read_file(const std::string& path) {
   std::ifstream in{path};

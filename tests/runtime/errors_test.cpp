@@ -10,11 +10,7 @@ using namespace test_tasks;
 
 namespace {
 
-class errors_test : public ::testing::Test {
-protected:
-  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
-  troupe::client client{cluster};
-};
+class errors_test : public test_tasks::cluster_test {};
 
 } // namespace
 

@@ -13,12 +13,7 @@ using namespace test_tasks;
 
 namespace {
 
-class futures_test : public ::testing::Test {
-protected:
-  void SetUp() override { reset_gates(); }
-  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
-  troupe::client client{cluster};
-};
+class futures_test : public test_tasks::cluster_test {};
 
 } // namespace
 

@@ -49,6 +49,21 @@ proto::done_batch done(std::uint32_t worker, const proto::run_batch& run, std::s
 class scheduler_state_test : public ::testing::Test {
 protected:
   void TearDown() override { EXPECT_EQ(s.illegal_transitions(), 0u); }
+
+  // Submits one task wanted by `client` and finishes it with a result of
+  // `nbytes` wherever it was sent; returns its key and that worker.
+  std::pair<task_key, std::uint32_t> run_one(std::uint32_t client, std::uint64_t nbytes) {
+    batch_builder b;
+    auto key = b.add("a", 1);
+    b.batch.wanted = {key};
+    outbox o1;
+    s.submit(client, b.batch, o1);
+    auto on = o1.runs.begin()->first;
+    outbox o2;
+    s.finished(done(on, o1.runs[on], 0, proto::outcome::ok, nbytes), o2);
+    return {key, on};
+  }
+
   scheduler_state s;
 };
 
@@ -183,14 +198,7 @@ TEST_F(scheduler_state_test, a_task_runs_where_its_large_input_is) {
   auto w0 = s.add_worker("w0", 1, 0, out);
   auto w1 = s.add_worker("w1", 1, 0, out);
   auto c = s.add_client();
-  batch_builder b1;
-  auto a = b1.add("a", 1);
-  b1.batch.wanted = {a};
-  outbox o1;
-  s.submit(c, b1.batch, o1);
-  auto on = o1.runs.begin()->first;
-  outbox o2;
-  s.finished(done(on, o1.runs[on], 0, proto::outcome::ok, 500'000'000), o2);
+  auto [a, on] = run_one(c, 500'000'000);
   batch_builder b2;
   auto z = b2.add("z", 2, {a});
   outbox o3;
@@ -244,15 +252,8 @@ TEST_F(scheduler_state_test, a_retiring_worker_hands_its_results_over_before_it_
   auto w0 = s.add_worker("w0", 1, 0, out);
   auto w1 = s.add_worker("w1", 1, 0, out);
   auto c = s.add_client();
-  batch_builder b;
-  auto a = b.add("a", 1);
-  b.batch.wanted = {a};
-  outbox o1;
-  s.submit(c, b.batch, o1);
-  auto on = o1.runs.begin()->first;
+  auto [a, on] = run_one(c, 64);
   auto other = on == w0 ? w1 : w0;
-  outbox o2;
-  s.finished(done(on, o1.runs[on], 0, proto::outcome::ok, 64), o2);
   outbox o3;
   s.retire_workers({on}, o3);
   ASSERT_EQ(o3.moves.size(), 1u);

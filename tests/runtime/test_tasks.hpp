@@ -3,6 +3,9 @@
 #pragma once
 
 #include <atomic>
+
+#include <gtest/gtest.h>
+#include <troupe/troupe.hpp>
 #include <string>
 #include <vector>
 
@@ -29,5 +32,13 @@ extern std::atomic<int> counted_calls;
 
 void open_gate(int gate);
 void reset_gates();
+
+/// A fresh cluster of 2 workers x 1 thread and a client, with gates closed.
+class cluster_test : public ::testing::Test {
+protected:
+  void SetUp() override { reset_gates(); }
+  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
+  troupe::client client{cluster};
+};
 
 } // namespace test_tasks
