@@ -1,23 +1,108 @@
-// Runtime settings from a TOML file (TROUPE_CONFIG names one to read at
-// start-up); environment variables override the file.
+// Runtime settings: a TOML file (see config/troupe.toml for every key), found
+// by find_config_file, then overridden by TROUPE_<SECTION>__<KEY> variables.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
+
+#include "troupe/options.hpp"
 
 namespace troupe {
 
-struct runtime_config {
-  std::optional<std::string> log_level;   ///< [logging] level
-  std::optional<double> timeout_seconds;  ///< [client] timeout
+/// [scheduler]
+struct scheduler_settings {
+  std::string host = "127.0.0.1";
+  int port = 8786; ///< 0: any free port
+  /// How often workers tell the scheduler they are alive.
+  std::chrono::milliseconds heartbeat_interval{500};
+  /// A worker silent this long is dead.
+  std::chrono::milliseconds worker_timeout{2000};
+  /// A task may die with this many workers; one more fails it.
+  int allowed_failures = 3;
 };
 
-/// Reads a TOML file. Throws config_error naming the file, line and column of
-/// a syntax error, or the key whose value has the wrong type or is unknown.
+/// [worker]
+struct worker_settings {
+  int nthreads = 1;
+  std::uint64_t memory_limit = 0; ///< bytes; 0 = auto
+  std::string name;               ///< empty: host-pid
+  /// Keep retrying a lost scheduler this long, then exit.
+  std::chrono::milliseconds reconnect_timeout{30000};
+  std::vector<std::string> load; ///< task libraries to load (paths)
+};
+
+/// [client]
+struct client_settings {
+  /// What future.get, gather etc. wait by default.
+  std::chrono::milliseconds timeout{3600 * 1000};
+  /// Connecting to a scheduler, with retries.
+  std::chrono::milliseconds connect_timeout{30000};
+};
+
+/// [plugins]
+struct plugin_settings {
+  /// Directories searched for plugins ("~" expanded; relative to the file).
+  std::vector<std::string> search_path;
+};
+
+/// [logging]
+struct logging_settings {
+  std::string level = "warn"; ///< trace, debug, info, warn, error, critical, off
+};
+
+/// [cluster.<name>]: `plugin = "local"`; every other key goes into options.
+struct cluster_profile {
+  std::string plugin;
+  cluster_options options;
+};
+
+/// Everything a troupe process can be configured with.
+struct runtime_config {
+  scheduler_settings scheduler;
+  worker_settings worker;
+  client_settings client;
+  plugin_settings plugins;
+  logging_settings logging;
+  std::map<std::string, cluster_profile> clusters; ///< by profile name
+  std::string source;                              ///< file read, or empty when defaults
+};
+
+/// Parses one TOML file (no search, no environment). Throws config_error
+/// "troupe: FILE:LINE:COL: KEY.PATH: what is wrong" for syntax errors,
+/// unknown sections/keys, wrong types, bad units and values out of range.
 runtime_config load_config(const std::string& path);
 
-/// Applies the settings (log level now; the timeout for clients made later,
-/// unless TROUPE_TIMEOUT is set).
+/// The file to read: explicit path if non-empty (error if it does not
+/// exist), else $TROUPE_CONFIG (error if set but missing), else
+/// ~/.config/troupe/troupe.toml, else /etc/troupe/troupe.toml; nullopt when
+/// none exists.
+std::optional<std::string> find_config_file(const std::string& explicit_path = {});
+
+/// find_config_file + load_config (defaults when none) + environment
+/// overrides TROUPE_<SECTION>__<KEY> (e.g. TROUPE_SCHEDULER__PORT=9000,
+/// TROUPE_WORKER__MEMORY_LIMIT="2 GiB"; lists are separated by ':'). The
+/// older TROUPE_LOG_LEVEL and TROUPE_TIMEOUT (seconds) still work, below
+/// the new names. A bad value is a config_error naming the variable.
+runtime_config load_runtime_config(const std::string& explicit_path = {});
+
+/// The process-wide configuration, loaded once (thread-safe) with
+/// load_runtime_config(). If loading throws, the next call tries again.
+const runtime_config& current_config();
+
+/// Applies what applies process-wide now (the log level).
 void apply_config(const runtime_config& config);
+
+/// "2 GiB", "500 MB", "1.5GB", "1024" -> bytes (KiB/MiB/GiB/TiB = 1024^n,
+/// kB/MB/GB/TB = 1000^n, B; any case). Throws config_error on garbage.
+std::uint64_t parse_bytes(std::string_view text);
+
+/// "30 minutes", "5s", "100 ms", "2 hours", "1.5 seconds", "250us" ->
+/// duration; bare numbers are seconds. Throws config_error on garbage.
+std::chrono::nanoseconds parse_duration(std::string_view text);
 
 } // namespace troupe

@@ -6,7 +6,8 @@
 namespace troupe {
 
 /// "trace", "debug", "info", "warn", "error", "critical" or "off" (any case).
-/// Throws config_error on other names. TROUPE_LOG_LEVEL sets it at start-up;
+/// Throws config_error on other names. The configuration sets it at start-up
+/// ([logging] level, TROUPE_LOGGING__LEVEL or TROUPE_LOG_LEVEL);
 /// the default is "warn".
 void set_log_level(const std::string& level);
 std::string log_level();

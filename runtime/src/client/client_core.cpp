@@ -11,6 +11,7 @@
 #include "common/blocking_request.hpp"
 #include "common/error_payload.hpp"
 #include "common/logging.hpp"
+#include "troupe/config.hpp"
 #include "troupe/errors.hpp"
 
 namespace troupe::internal {
@@ -543,20 +544,8 @@ void cancel_states(const std::vector<future_state*>& states) {
 }
 
 std::chrono::nanoseconds default_timeout() {
-  static const std::chrono::nanoseconds value = [] {
-    const char* env = std::getenv("TROUPE_TIMEOUT");
-    double seconds = 3600;
-    if (env && *env) {
-      try {
-        seconds = std::stod(env);
-      } catch (const std::exception&) {
-        spdlog::warn("troupe: TROUPE_TIMEOUT='{}' is not a number of seconds; using 3600", env);
-      }
-    }
-    return std::chrono::duration_cast<std::chrono::nanoseconds>(
-      std::chrono::duration<double>(seconds));
-  }();
-  return value;
+  // Includes TROUPE_CLIENT__TIMEOUT and the older TROUPE_TIMEOUT.
+  return current_config().client.timeout;
 }
 
 } // namespace troupe::detail

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
-#include <cstdlib>
 #include <mutex>
+#include <optional>
 
 #include "troupe/config.hpp"
 #include "troupe/errors.hpp"
@@ -14,27 +14,28 @@ namespace troupe {
 
 namespace {
 
-std::string lower(std::string s) {
-  std::transform(s.begin(), s.end(), s.begin(),
+// spdlog would silently turn an unknown name into "off": look names up here.
+std::optional<spdlog::level::level_enum> level_named(std::string_view level) {
+  static constexpr std::array names{"trace", "debug", "info", "warn", "error", "critical", "off"};
+  std::string l{level};
+  std::transform(l.begin(), l.end(), l.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return s;
+  if (l == "warning")
+    l = "warn";
+  for (std::size_t i = 0; i < names.size(); ++i)
+    if (l == names[i])
+      return static_cast<spdlog::level::level_enum>(i);
+  return std::nullopt;
 }
 
 } // namespace
 
 void set_log_level(const std::string& level) {
-  static constexpr std::array names{"trace", "debug", "info", "warn", "error", "critical", "off"};
-  auto l = lower(level);
-  if (l == "warning")
-    l = "warn";
-  for (std::size_t i = 0; i < names.size(); ++i)
-    if (l == names[i]) {
-      spdlog::set_level(static_cast<spdlog::level::level_enum>(i));
-      return;
-    }
-  // spdlog would silently turn an unknown name into "off": refuse instead.
-  throw config_error("troupe: unknown log level '" + level
-                     + "' (use trace, debug, info, warn, error, critical or off)");
+  auto l = level_named(level);
+  if (!l)
+    throw config_error("troupe: unknown log level '" + level
+                       + "' (use trace, debug, info, warn, error, critical or off)");
+  spdlog::set_level(*l);
 }
 
 std::string log_level() {
@@ -46,20 +47,17 @@ std::string log_level() {
 
 namespace troupe::internal {
 
+bool is_log_level(std::string_view name) { return level_named(name).has_value(); }
+
 void init_logging() {
   static std::once_flag once;
   std::call_once(once, [] {
     spdlog::set_pattern("[%H:%M:%S.%e] [troupe] [%l] %v");
-    const char* env = std::getenv("TROUPE_LOG_LEVEL");
-    try {
-      set_log_level(env && *env ? env : "warn");
-    } catch (const config_error& e) {
-      spdlog::set_level(spdlog::level::warn);
-      spdlog::warn("{}; TROUPE_LOG_LEVEL ignored", e.what());
-    }
-    // A file named by TROUPE_CONFIG; the environment wins over it.
-    if (const char* path = std::getenv("TROUPE_CONFIG"); path && *path)
-      apply_config(load_config(path));
+    spdlog::set_level(spdlog::level::warn);
+    // A bad file or environment variable throws out of here, so whoever
+    // starts a cluster or client sees the config_error instead of settings
+    // being silently ignored; call_once then tries again next time.
+    apply_config(current_config());
   });
 }
 

@@ -65,7 +65,7 @@ std::size_t wait_next(const std::vector<future_state*>& pending,
                       std::chrono::nanoseconds timeout);
 /// Asks the scheduler to cancel these tasks.
 void cancel_states(const std::vector<future_state*>& states);
-/// The client's default timeout (TROUPE_TIMEOUT seconds, default 3600).
+/// The client's default timeout: current_config().client.timeout.
 std::chrono::nanoseconds default_timeout();
 
 } // namespace detail
