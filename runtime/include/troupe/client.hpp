@@ -41,6 +41,10 @@ class client {
 public:
   /// Connects to an in-process cluster.
   explicit client(local_cluster& cluster);
+  /// Connects to a scheduler at "tcp://host:port", retrying until `timeout`
+  /// (default: [client] connect_timeout, 30 s) as Dask's Client(address).
+  explicit client(const std::string& address,
+                  std::chrono::nanoseconds timeout = std::chrono::nanoseconds::zero());
   ~client();
   client(client&&) noexcept;
   client& operator=(client&&) noexcept;

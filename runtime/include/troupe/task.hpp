@@ -26,6 +26,11 @@ struct task_entry {
   std::size_t arity = 0;
   const char* file = "";
   int line = 0;
+  const char* signature = "";  ///< mangled function type: part of the build identity
+  /// Set for tasks of a loaded task library: its troupe_task_table, called
+  /// through `invoke` there with this index (the `invoke` above is unused).
+  const void* library = nullptr;
+  std::uint32_t library_index = 0;
 };
 
 template <class F>
@@ -105,6 +110,7 @@ task_entry make_task_entry(const char* name) {
   e.address = reinterpret_cast<const void*>(F);
   e.invoke = &invoke_task<F>;
   e.arity = function_traits<F_t>::arity;
+  e.signature = typeid(F_t).name();
   return e;
 }
 
@@ -127,6 +133,10 @@ const task_entry& task_of(R (*f)(As...)) {
 }
 
 } // namespace detail
+
+/// A hash of every task's name and signature: processes whose identities
+/// differ were built from different task code. 16 hex digits.
+std::string build_identity();
 
 /// Names of every registered task, sorted.
 std::vector<std::string> registered_tasks();
@@ -164,11 +174,32 @@ void check_task_registry();
 #define TROUPE_DETAIL_E15(f, ...) TROUPE_DETAIL_ENTRY(f), TROUPE_DETAIL_E14(__VA_ARGS__)
 #define TROUPE_DETAIL_E16(f, ...) TROUPE_DETAIL_ENTRY(f), TROUPE_DETAIL_E15(__VA_ARGS__)
 
+#ifdef TROUPE_BUILDING_TASK_LIBRARY
+// In a task library, tasks go to the library's own table (see
+// troupe/task_library.hpp), which TROUPE_TASK_LIBRARY() defines.
+__attribute__((visibility("hidden"))) std::vector<::troupe::detail::task_entry>&
+troupe_library_tasks();
+namespace troupe::detail {
+struct library_registrar {
+  library_registrar(const char* file, int line, std::initializer_list<task_entry> entries) {
+    for (auto e : entries) {
+      e.file = file;
+      e.line = line;
+      troupe_library_tasks().push_back(std::move(e));
+    }
+  }
+};
+} // namespace troupe::detail
+#define TROUPE_DETAIL_REGISTRAR ::troupe::detail::library_registrar
+#else
+#define TROUPE_DETAIL_REGISTRAR ::troupe::detail::task_registrar
+#endif
+
 /// Registers plain functions as tasks, by their names:
 /// `TROUPE_TASK(square, add, square_root);` at namespace scope.
 /// A name registered twice is reported by troupe::check_task_registry().
 #define TROUPE_TASK(...)                                                                   \
-  static const ::troupe::detail::task_registrar TROUPE_DETAIL_CAT(troupe_task_registrar_,  \
+  static const TROUPE_DETAIL_REGISTRAR TROUPE_DETAIL_CAT(troupe_task_registrar_,           \
                                                                   __COUNTER__) {           \
     __FILE__, __LINE__, {                                                                  \
       TROUPE_DETAIL_CAT(TROUPE_DETAIL_E, TROUPE_DETAIL_COUNT(__VA_ARGS__))(__VA_ARGS__)    \

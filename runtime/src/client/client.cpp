@@ -5,6 +5,8 @@
 
 #include "client/client_core.hpp"
 #include "cluster/local_runtime.hpp"
+#include "net/node.hpp"
+#include "troupe/config.hpp"
 #include "common/flat_key_map.hpp"
 #include "troupe/local_cluster.hpp"
 
@@ -15,6 +17,16 @@ client::client(local_cluster& cluster) {
   auto shared = cluster.runtime_handle();
   core_ = std::make_shared<internal::client_core>(shared, rt.scheduler(), rt.address());
   core_->connect(std::chrono::seconds(30));
+}
+
+client::client(const std::string& address, std::chrono::nanoseconds timeout) {
+  check_task_registry();
+  if (timeout <= std::chrono::nanoseconds::zero())
+    timeout = current_config().client.connect_timeout;
+  auto n = internal::node::shared();
+  auto sched = n->connect(address, timeout, "client");
+  core_ = std::make_shared<internal::client_core>(n, sched, address);
+  core_->connect(timeout);
 }
 
 client::~client() { close(); }

@@ -11,7 +11,9 @@
 #include "common/blocking_request.hpp"
 #include "common/error_payload.hpp"
 #include "common/logging.hpp"
+#include "net/data_client.hpp"
 #include "troupe/config.hpp"
+#include "troupe/task.hpp"
 #include "troupe/errors.hpp"
 
 namespace troupe::internal {
@@ -34,7 +36,7 @@ bool spin_until_done(const detail::future_state& s) {
 
 } // namespace
 
-client_core::client_core(std::shared_ptr<local_runtime> runtime, caf::actor scheduler,
+client_core::client_core(std::shared_ptr<actor_host> runtime, caf::actor scheduler,
                          std::string address)
   : runtime_(std::move(runtime)), address_(std::move(address)), scheduler_(std::move(scheduler)),
     index_(1024) {}
@@ -257,9 +259,25 @@ void client_core::set_directory(const proto::worker_directory& d) {
     std::lock_guard lock{mutex_};
     workers_.clear();
     worker_names_.clear();
+    worker_data_.clear();
     for (std::size_t i = 0; i < d.ids.size(); ++i) {
       workers_.emplace(d.ids[i], d.actors[i]);
       worker_names_.emplace(d.ids[i], d.names[i]);
+      if (i < d.data_addresses.size() && !d.data_addresses[i].empty())
+        worker_data_.emplace(d.ids[i], d.data_addresses[i]);
+      // Different task code on both sides: calls may reach other functions
+      // than the ones this client means. Warn once per worker. (A client
+      // with no tasks of its own, calling tasks by name, has nothing to
+      // compare.)
+      if (i < d.build_ids.size() && d.build_ids[i] != build_identity()
+          && !registered_tasks().empty()
+          && !warned_builds_[d.names[i]]) {
+        warned_builds_[d.names[i]] = true;
+        spdlog::warn("troupe client: worker '{}' was built from different task code (build {}) "
+                     "than this client (build {}); tasks it lacks or defines differently will "
+                     "fail or misbehave",
+                     d.names[i], d.build_ids[i], build_identity());
+      }
     }
   }
   cv_.notify_all();
@@ -376,11 +394,6 @@ void client_core::fetch_all(const std::vector<detail::future_state*>& states,
   for (int round = 0; round < 3 && !groups.empty(); ++round) {
     std::vector<detail::future_state*> missing;
     for (auto& [holder, group] : groups) {
-      auto w = worker(holder);
-      if (!w) {
-        missing.insert(missing.end(), group.begin(), group.end());
-        continue;
-      }
       proto::fetch req;
       std::unordered_map<detail::task_key, detail::future_state*> by_key;
       for (auto* s : group) {
@@ -389,8 +402,7 @@ void client_core::fetch_all(const std::vector<detail::future_state*>& states,
       }
       proto::fetched got;
       try {
-        got = blocking_request<proto::fetched>(runtime_->system(), w, left(), std::move(req),
-                                               "fetching results");
+        got = fetch_from(holder, std::move(req), left());
       } catch (const connection_error&) {
         missing.insert(missing.end(), group.begin(), group.end());
         continue;
@@ -421,6 +433,23 @@ void client_core::fetch_all(const std::vector<detail::future_state*>& states,
       if (h.workers[i] != proto::no_worker)
         groups[h.workers[i]].push_back(missing[i]);
   }
+}
+
+proto::fetched client_core::fetch_from(std::uint32_t holder, proto::fetch req,
+                                       std::chrono::nanoseconds timeout) {
+  std::string address;
+  {
+    std::lock_guard lock{mutex_};
+    if (auto it = worker_data_.find(holder); it != worker_data_.end())
+      address = it->second;
+  }
+  if (!address.empty())  // another process: straight from its data server
+    return data_client::shared().fetch(address, req.keys, timeout);
+  auto w = worker(holder);
+  if (!w)
+    throw connection_error("troupe: worker " + std::to_string(holder) + " is gone");
+  return blocking_request<proto::fetched>(runtime_->system(), w, timeout, std::move(req),
+                                          "fetching results");
 }
 
 // -- cluster-wide calls -------------------------------------------------------

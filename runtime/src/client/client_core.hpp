@@ -21,11 +21,11 @@
 
 namespace troupe::internal {
 
-class local_runtime;
+class actor_host;
 
 class client_core : public std::enable_shared_from_this<client_core> {
 public:
-  client_core(std::shared_ptr<local_runtime> runtime, caf::actor scheduler, std::string address);
+  client_core(std::shared_ptr<actor_host> runtime, caf::actor scheduler, std::string address);
   ~client_core();
 
   /// Spawns the client actor and registers with the scheduler.
@@ -69,12 +69,16 @@ private:
   detail::state_ptr state_for(detail::task_key key, const std::string& name, bool& created);
   void finish(detail::future_state& s, future_status status);
   caf::actor worker(std::uint32_t id);
+  /// Results from the worker holding them: over the data path when it is in
+  /// another process, through its actor otherwise.
+  proto::fetched fetch_from(std::uint32_t holder, proto::fetch req,
+                            std::chrono::nanoseconds timeout);
   /// Asks the scheduler for the current workers (the pushed directory may
   /// not have arrived yet right after connecting).
   void refresh_directory(std::chrono::nanoseconds timeout);
   caf::actor scheduler();
 
-  std::shared_ptr<local_runtime> runtime_;  // keeps the actor system alive while connected
+  std::shared_ptr<actor_host> runtime_;  // keeps the actor system alive while connected
   std::string address_;
   std::uint32_t id_ = 0;
 
@@ -84,6 +88,8 @@ private:
   caf::actor self_;  // the client actor
   std::unordered_map<std::uint32_t, caf::actor> workers_;
   std::unordered_map<std::uint32_t, std::string> worker_names_;
+  std::unordered_map<std::uint32_t, std::string> worker_data_;  // data-path addresses
+  std::unordered_map<std::string, bool> warned_builds_;
   flat_key_map index_;
   std::vector<std::weak_ptr<detail::future_state>> slots_;
   std::vector<std::uint32_t> free_slots_;

@@ -9,6 +9,7 @@
 
 #include <caf/actor.hpp>
 
+#include "common/actor_host.hpp"
 #include "common/actor_system.hpp"
 #include "troupe/cluster_info.hpp"
 #include "troupe/local_cluster.hpp"
@@ -21,12 +22,12 @@ namespace troupe::internal {
 
 // Members are destroyed in reverse order: actor handles before the actor
 // system (rt_), which must outlive every handle.
-class local_runtime {
+class local_runtime : public actor_host {
 public:
   explicit local_runtime(local_cluster_options options);
-  ~local_runtime();
+  ~local_runtime() override;
 
-  caf::actor_system& system() { return *rt_.system; }
+  caf::actor_system& system() override { return *rt_.system; }
   caf::actor scheduler() const;
   const std::string& address() const { return address_; }
   const local_cluster_options& options() const { return options_; }

@@ -6,9 +6,11 @@
 #include <thread>
 
 #include <caf/atom.hpp>
+#include <caf/io/middleman.hpp>
 #include <caf/timespan.hpp>
 
 #include "common/logging.hpp"
+#include "troupe/config.hpp"
 #include "protocol/messages.hpp"
 
 namespace troupe::internal {
@@ -33,9 +35,22 @@ void configure_actor_system(caf::actor_system_config& cfg) {
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(1)});
 }
 
-actor_runtime::actor_runtime() {
+void configure_network(caf::actor_system_config& cfg) {
+  cfg.load<caf::io::middleman>();
+  // A hung peer is only noticed through heartbeats (a killed one at once,
+  // by its closed connection). Equal on every node, or peers drop each other.
+  const auto& settings = current_config().scheduler;
+  cfg.set("middleman.heartbeat-interval", caf::timespan{settings.heartbeat_interval});
+  cfg.set("middleman.connection-timeout", caf::timespan{settings.worker_timeout});
+  // Peers that speak another protocol version are refused at the handshake.
+  cfg.set("middleman.app-identifiers", std::vector<std::string>{proto::protocol_identifier});
+}
+
+actor_runtime::actor_runtime(bool network) {
   init_logging();
   configure_actor_system(config);
+  if (network)
+    configure_network(config);
   system = std::make_unique<caf::actor_system>(config);
 }
 

@@ -29,6 +29,10 @@ namespace troupe::internal::proto {
 using detail::task_key;
 constexpr std::uint32_t no_worker = UINT32_MAX;
 
+/// Sent in CAF's handshake: nodes with another value refuse each other.
+/// Change it whenever a message below changes.
+inline constexpr const char* protocol_identifier = "troupe-protocol-1";
+
 /// How a task ended on a worker.
 enum class outcome : std::uint8_t {
   ok = 0,           // result kept by the worker
@@ -85,6 +89,9 @@ struct worker_hello {
   std::uint32_t nthreads = 1;
   std::uint64_t memory_limit = 0;
   caf::actor handle;
+  std::string data_address;            // "host:port" of its data server; empty in-process
+  std::vector<std::string> functions;  // task names it can run
+  std::string build_id;                // identity of the code those tasks come from
 };
 
 // scheduler -> workers and clients: who is who.
@@ -92,6 +99,8 @@ struct worker_directory {
   std::vector<std::uint32_t> ids;
   std::vector<std::string> names;
   std::vector<caf::actor> actors;
+  std::vector<std::string> data_addresses;  // empty: reach it through its actor
+  std::vector<std::string> build_ids;
 };
 
 // scheduler -> worker: tasks to run. Tickets are the scheduler's slots,
@@ -140,6 +149,14 @@ struct fetched {
   std::vector<task_key> missing;
 };
 
+// A worker's data-path thread -> the worker itself: a fetch it started
+// finished (`error` empty) or failed.
+struct fetch_done {
+  std::uint64_t id = 0;
+  fetched got;
+  std::string error;
+};
+
 // scheduler -> worker: forget these results.
 struct free_keys {
   std::vector<task_key> keys;
@@ -149,6 +166,13 @@ struct free_keys {
 struct move_keys {
   std::uint32_t target_id = 0;
   caf::actor target;
+  std::vector<task_key> keys;
+};
+
+// retiring worker -> target worker: fetch these keys from me over the data
+// path (a move between processes, without BASP carrying the bytes).
+struct pull_keys {
+  std::uint32_t from = 0;
   std::vector<task_key> keys;
 };
 
@@ -216,6 +240,11 @@ struct sync_point {
   std::uint32_t client = 0;
 };
 
+// process -> its scheduler: the address it is published at.
+struct set_address {
+  std::string address;
+};
+
 // scheduler -> worker: stop now (after retiring).
 struct shutdown {
   std::uint32_t reason = 0;
@@ -233,8 +262,9 @@ TROUPE_INSPECT(release_keys, x.client, x.keys)
 TROUPE_INSPECT(cancel_keys, x.client, x.keys)
 TROUPE_INSPECT(scatter, x.client, x.keys, x.data_end, x.data)
 TROUPE_INSPECT(key_updates, x.keys, x.status, x.holder, x.data_end, x.data)
-TROUPE_INSPECT(worker_hello, x.name, x.nthreads, x.memory_limit, x.handle)
-TROUPE_INSPECT(worker_directory, x.ids, x.names, x.actors)
+TROUPE_INSPECT(worker_hello, x.name, x.nthreads, x.memory_limit, x.handle, x.data_address,
+               x.functions, x.build_id)
+TROUPE_INSPECT(worker_directory, x.ids, x.names, x.actors, x.data_addresses, x.build_ids)
 TROUPE_INSPECT(run_batch, x.functions, x.keys, x.tickets, x.function, x.arg_end, x.args,
                x.dep_end, x.deps, x.dep_holder)
 TROUPE_INSPECT(done_batch, x.worker, x.keys, x.tickets, x.outcomes, x.nbytes, x.duration_ns,
@@ -242,8 +272,10 @@ TROUPE_INSPECT(done_batch, x.worker, x.keys, x.tickets, x.outcomes, x.nbytes, x.
 TROUPE_INSPECT(acquired, x.worker, x.keys, x.nbytes)
 TROUPE_INSPECT(fetch, x.keys)
 TROUPE_INSPECT(fetched, x.keys, x.data_end, x.data, x.missing)
+TROUPE_INSPECT(fetch_done, x.id, x.got, x.error)
 TROUPE_INSPECT(free_keys, x.keys)
 TROUPE_INSPECT(move_keys, x.target_id, x.target, x.keys)
+TROUPE_INSPECT(pull_keys, x.from, x.keys)
 TROUPE_INSPECT(store_keys, x.keys, x.data_end, x.data)
 TROUPE_INSPECT(run_once, x.function, x.args)
 TROUPE_INSPECT(run_result, x.ok, x.data)
@@ -256,6 +288,7 @@ TROUPE_INSPECT(holders, x.workers)
 TROUPE_INSPECT(retire_workers, x.ids)
 TROUPE_INSPECT(wait_workers, x.n)
 TROUPE_INSPECT(sync_point, x.client)
+TROUPE_INSPECT(set_address, x.address)
 TROUPE_INSPECT(shutdown, x.reason)
 
 #undef TROUPE_INSPECT
@@ -290,8 +323,10 @@ TROUPE_PROTO(done_batch)
 TROUPE_PROTO(acquired)
 TROUPE_PROTO(fetch)
 TROUPE_PROTO(fetched)
+TROUPE_PROTO(fetch_done)
 TROUPE_PROTO(free_keys)
 TROUPE_PROTO(move_keys)
+TROUPE_PROTO(pull_keys)
 TROUPE_PROTO(store_keys)
 TROUPE_PROTO(run_once)
 TROUPE_PROTO(run_result)
@@ -303,6 +338,7 @@ TROUPE_PROTO(holders)
 TROUPE_PROTO(retire_workers)
 TROUPE_PROTO(wait_workers)
 TROUPE_PROTO(sync_point)
+TROUPE_PROTO(set_address)
 TROUPE_PROTO(shutdown)
 CAF_END_TYPE_ID_BLOCK(troupe)
 

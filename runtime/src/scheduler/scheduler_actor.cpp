@@ -22,12 +22,18 @@ struct scheduler_actor_state {
   std::string address;
   std::unordered_map<std::uint32_t, caf::actor> workers;
   std::unordered_map<std::uint32_t, caf::actor> clients;
+  struct worker_meta {
+    std::string data_address;
+    std::string build_id;
+  };
+  std::unordered_map<std::uint32_t, worker_meta> meta;
   std::vector<std::pair<caf::response_promise, std::uint32_t>> worker_waiters;
   struct retire_wait {
     caf::response_promise rp;
     std::vector<std::uint32_t> ids;
   };
   std::vector<retire_wait> retire_waiters;
+  bool stopping = false;  // told workers to stop; quits once they have
   static inline const char* name = "troupe.scheduler";
   // Message statistics, logged at debug level when the scheduler stops.
   std::uint64_t done_msgs = 0, done_tasks = 0, run_msgs = 0, run_tasks = 0;
@@ -46,6 +52,9 @@ proto::worker_directory directory(scheduler_actor* self) {
       d.ids.push_back(w.id);
       d.names.push_back(w.name);
       d.actors.push_back(self->state.workers[w.id]);
+      auto& m = self->state.meta[w.id];
+      d.data_addresses.push_back(m.data_address);
+      d.build_ids.push_back(m.build_id);
     }
   return d;
 }
@@ -160,6 +169,16 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
   });
   self->set_down_handler([self](caf::down_msg& m) {
     auto& st = self->state;
+    if (st.stopping) {
+      for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
+        if (it->second.address() == m.source) {
+          st.workers.erase(it);
+          break;
+        }
+      if (st.workers.empty())
+        self->quit();
+      return;
+    }
     for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
       if (it->second.address() == m.source) {
         spdlog::error("troupe scheduler: worker {} stopped unexpectedly", it->first);
@@ -184,6 +203,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       outbox out;
       auto id = st.core.add_worker(h.name, h.nthreads, h.memory_limit, out);
       st.workers[id] = h.handle;
+      st.meta[id] = {h.data_address, h.build_id};
       self->monitor(h.handle);
       // Reply first, so the worker knows its id before its first batch.
       rp.deliver(id);
@@ -283,10 +303,21 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       answer_worker_waiters(self);
     },
     [self](const proto::sync_point& p) { return p; },
-    [self](const proto::shutdown&) {
-      for (auto& [id, w] : self->state.workers)
+    [self](const proto::set_address& a) { self->state.address = a.address; },
+    [self](const proto::shutdown& s) {
+      auto& st = self->state;
+      // Workers in other processes must get the message before this
+      // process ends: quit once each has stopped (or after 3 s).
+      if (s.reason == 1 || st.workers.empty()) {
+        self->quit();
+        return;
+      }
+      if (st.stopping)
+        return;
+      st.stopping = true;
+      for (auto& [id, w] : st.workers)
         self->send(w, proto::shutdown{});
-      self->quit();
+      self->delayed_send(self, std::chrono::seconds(3), proto::shutdown{1});
     },
   };
 }

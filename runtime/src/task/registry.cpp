@@ -1,14 +1,18 @@
 // The process-wide table of task functions, filled by TROUPE_TASK at static
 // initialisation (before main), read-only afterwards.
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <mutex>
 #include <string>
 #include <unordered_map>
 
+#include <xxhash.h>
+
 #include "common/error_payload.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/task.hpp"
+#include "task/registry_internal.hpp"
 
 namespace troupe {
 namespace {
@@ -97,6 +101,56 @@ std::vector<std::string> registered_tasks() {
     names.push_back(name);
   std::sort(names.begin(), names.end());
   return names;
+}
+
+namespace internal {
+
+void register_library_tasks(std::vector<detail::task_entry> entries) {
+  auto& r = instance();
+  std::lock_guard lock{r.mutex};
+  for (auto& e : entries) {
+    r.entries.push_back(std::move(e));
+    auto* stored = &r.entries.back();
+    r.by_name.emplace(stored->name, stored);
+    r.by_address.emplace(stored->address, stored);
+  }
+}
+
+void unregister_tasks(const std::vector<std::string>& names) {
+  auto& r = instance();
+  std::lock_guard lock{r.mutex};
+  for (auto& n : names) {
+    auto it = r.by_name.find(n);
+    if (it == r.by_name.end())
+      continue;
+    r.by_address.erase(it->second->address);
+    r.by_name.erase(it);  // the entry stays in the deque: pointers to it stay valid
+  }
+}
+
+} // namespace internal
+
+std::string build_identity() {
+  auto& r = instance();
+  std::string text;
+  {
+    std::lock_guard lock{r.mutex};
+    std::vector<const detail::task_entry*> entries;
+    for (auto& [name, e] : r.by_name)
+      entries.push_back(e);
+    std::sort(entries.begin(), entries.end(),
+              [](auto* a, auto* b) { return a->name < b->name; });
+    for (auto* e : entries) {
+      text += e->name;
+      text += '\0';
+      text += e->signature;
+      text += '\0';
+    }
+  }
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx",
+                static_cast<unsigned long long>(XXH3_64bits(text.data(), text.size())));
+  return hex;
 }
 
 void check_task_registry() {

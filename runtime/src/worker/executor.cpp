@@ -1,5 +1,7 @@
 #include "worker/executor.hpp"
 
+#include "task/task_library.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cstring>
@@ -98,13 +100,16 @@ proto::outcome executor::run_task(const run_job& job, std::size_t i, const worke
     std::uint32_t dep_begin = i == 0 ? 0 : b.dep_end[i - 1];
     if (b.dep_end[i] > dep_begin)
       resolve(args, store, zone);
-    entry->invoke(args, out);
+    call_task(*entry, args, out);
     return out.size() <= 64 ? proto::outcome::ok_inline : proto::outcome::ok;
   } catch (const missing_dependency& m) {
     out = error_payload(fname, "troupe::missing_dependency",
                         "dependency " + detail::format_key("key", m.key) + " is not on worker '"
                           + worker_name + "'");
     return proto::outcome::missing_dep;
+  } catch (const library_task_exception& e) {
+    out = error_payload(fname, e.type_name, e.what());
+    return proto::outcome::failed;
   } catch (const std::exception& e) {
     auto type = current_exception_type();
     out = error_payload(fname, type, e.what());

@@ -11,6 +11,9 @@
 #include "common/error_payload.hpp"
 #include "common/logging.hpp"
 #include "protocol/messages.hpp"
+#include "common/background_threads.hpp"
+#include "net/data_client.hpp"
+#include "net/data_server.hpp"
 #include "worker/executor.hpp"
 #include "worker/worker_store.hpp"
 
@@ -27,11 +30,27 @@ struct worker_state {
   // Declared before the executor: its threads use the store until joined.
   std::unique_ptr<worker_store> store = std::make_unique<worker_store>();
   std::unique_ptr<executor> exec;
+  std::unique_ptr<data_server> data;  // serves the store to other processes
+  std::unique_ptr<background_threads> transfers;  // data-path fetches
   std::unordered_map<std::uint32_t, caf::actor> peers;
+  std::unordered_map<std::uint32_t, std::string> peer_data;  // data addresses
   std::vector<std::shared_ptr<const run_job>> early;  // arrived before our id
+  // Fetches under way on the data path: the job waiting for them (none for
+  // pulls) and how many fetches it still waits for.
+  struct pending_fetch {
+    std::shared_ptr<run_job> job;
+    std::shared_ptr<std::size_t> remaining;
+  };
+  std::unordered_map<std::uint64_t, pending_fetch> pending;
+  std::uint64_t next_fetch = 0;
   static inline const char* name = "troupe.worker";
 
-  ~worker_state() { exec.reset(); }
+  ~worker_state() {
+    transfers.reset();
+    exec.reset();
+    if (data)
+      data->stop();
+  }
 };
 
 using worker_actor = caf::stateful_actor<worker_state>;
@@ -48,17 +67,44 @@ std::shared_ptr<run_job> make_job(proto::run_batch&& b) {
 // Stores results that came from elsewhere (fetched inputs, moved or
 // scattered results) and tells the scheduler this worker now holds them.
 template <class Msg>
-void keep_and_report(worker_actor* self, const Msg& m) {
+void keep_and_report(worker_actor* self, Msg& m) {
   proto::acquired got;
   got.worker = self->state.id;
-  for (std::size_t i = 0; i < m.keys.size(); ++i) {
-    auto bytes = proto::data_of(m, i);
-    got.keys.push_back(m.keys[i]);
-    got.nbytes.push_back(bytes.size());
-    self->state.store->put(m.keys[i], std::string{bytes});
+  if (m.keys.size() == 1) {  // one (maybe large) result: no copy
+    got.keys.push_back(m.keys[0]);
+    got.nbytes.push_back(m.data.size());
+    self->state.store->put(m.keys[0], std::move(m.data));
+  } else {
+    for (std::size_t i = 0; i < m.keys.size(); ++i) {
+      auto bytes = proto::data_of(m, i);
+      got.keys.push_back(m.keys[i]);
+      got.nbytes.push_back(bytes.size());
+      self->state.store->put(m.keys[i], std::string{bytes});
+    }
   }
   if (!got.keys.empty())
     self->send(self->state.scheduler, std::move(got));
+}
+
+// Fetches keys from another process's data server on a transfer thread; the
+// answer comes back to this actor as fetch_done.
+void fetch_over_data_path(worker_actor* self, const std::string& address,
+                          std::vector<std::uint64_t> keys, worker_state::pending_fetch waiter) {
+  auto& st = self->state;
+  if (!st.transfers)
+    st.transfers = std::make_unique<background_threads>(4);
+  auto id = st.next_fetch++;
+  st.pending.emplace(id, std::move(waiter));
+  st.transfers->post([me = caf::actor_cast<caf::actor>(self), id, address, keys = std::move(keys)] {
+    proto::fetch_done done;
+    done.id = id;
+    try {
+      done.got = data_client::shared().fetch(address, keys, fetch_timeout);
+    } catch (const std::exception& e) {
+      done.error = e.what();
+    }
+    caf::anon_send(me, std::move(done));
+  });
 }
 
 // Fetches inputs held by peers, then queues the job.
@@ -84,6 +130,10 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
       self->state.exec->push(job);  // tasks whose inputs did not come report missing_dep
   };
   for (auto& [holder, keys] : wanted) {
+    if (auto addr = st.peer_data.find(holder); addr != st.peer_data.end() && !addr->second.empty()) {
+      fetch_over_data_path(self, addr->second, std::move(keys), {job, remaining});
+      continue;
+    }
     auto peer = st.peers.find(holder);
     if (peer == st.peers.end()) {
       finish();
@@ -109,12 +159,18 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
   st.scheduler = scheduler;
   self->monitor(scheduler);
   self->set_down_handler([self](caf::down_msg&) {
-    spdlog::info("troupe worker {}: scheduler gone, stopping", self->state.config.name);
-    self->quit();
+    spdlog::info("troupe worker {}: lost the scheduler", self->state.config.name);
+    self->quit(caf::exit_reason::remote_link_unreachable);
   });
-  self->request(scheduler, std::chrono::seconds(30),
-                proto::worker_hello{st.config.name, st.config.nthreads, st.config.memory_limit,
-                                    caf::actor_cast<caf::actor>(self)})
+  proto::worker_hello hello{st.config.name, st.config.nthreads, st.config.memory_limit,
+                            caf::actor_cast<caf::actor>(self)};
+  if (!st.config.data_host.empty()) {
+    st.data = std::make_unique<data_server>(*st.store, st.config.data_host, st.config.name);
+    hello.data_address = st.data->address();
+  }
+  hello.functions = registered_tasks();
+  hello.build_id = build_identity();
+  self->request(scheduler, std::chrono::seconds(30), std::move(hello))
     .then(
       [self](std::uint32_t id) {
         auto& st = self->state;
@@ -130,7 +186,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       [self](caf::error& e) {
         spdlog::error("troupe worker {}: could not register with the scheduler: {}",
                       self->state.config.name, self->system().render(e));
-        self->quit();
+        self->quit(caf::exit_reason::remote_link_unreachable);
       });
   return {
     [self](proto::run_batch& b) {
@@ -152,8 +208,38 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       }
       return out;
     },
+    [self](proto::fetch_done& d) {
+      auto& st = self->state;
+      auto it = st.pending.find(d.id);
+      if (it == st.pending.end())
+        return;
+      auto waiter = std::move(it->second);
+      st.pending.erase(it);
+      if (!d.error.empty())
+        spdlog::warn("troupe worker {}: fetching inputs failed: {}", st.config.name, d.error);
+      else
+        keep_and_report(self, d.got);
+      if (waiter.job && --*waiter.remaining == 0 && st.exec)
+        st.exec->push(std::move(waiter.job));
+    },
+    [self](const proto::pull_keys& p) {
+      auto& st = self->state;
+      auto addr = st.peer_data.find(p.from);
+      if (addr == st.peer_data.end() || addr->second.empty()) {
+        spdlog::warn("troupe worker {}: asked to pull from unknown worker {}", st.config.name,
+                     p.from);
+        return;
+      }
+      fetch_over_data_path(self, addr->second, p.keys, {});
+    },
     [self](const proto::free_keys& f) { self->state.store->erase(f.keys); },
     [self](const proto::move_keys& m) {
+      auto& st = self->state;
+      if (auto addr = st.peer_data.find(m.target_id);
+          addr != st.peer_data.end() && !addr->second.empty()) {
+        self->send(m.target, proto::pull_keys{st.id, m.keys});  // bytes go peer to peer
+        return;
+      }
       proto::store_keys out;
       for (auto key : m.keys)
         self->state.store->read(key, [&](std::string_view bytes) {
@@ -164,12 +250,16 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
                     self->state.config.name, out.keys.size(), m.keys.size(), m.target_id);
       self->send(m.target, std::move(out));
     },
-    [self](const proto::store_keys& s) { keep_and_report(self, s); },
+    [self](proto::store_keys& s) { keep_and_report(self, s); },
     [self](proto::worker_directory& d) {
       auto& peers = self->state.peers;
       peers.clear();
-      for (std::size_t i = 0; i < d.ids.size(); ++i)
+      self->state.peer_data.clear();
+      for (std::size_t i = 0; i < d.ids.size(); ++i) {
         peers.emplace(d.ids[i], d.actors[i]);
+        if (i < d.data_addresses.size())
+          self->state.peer_data.emplace(d.ids[i], d.data_addresses[i]);
+      }
     },
     [self](const proto::run_once& r) -> proto::run_result {
       run_job job;
@@ -188,7 +278,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       bool ok = outcome == proto::outcome::ok || outcome == proto::outcome::ok_inline;
       return {ok, std::move(out)};
     },
-    [self](const proto::shutdown&) { self->quit(); },
+    [self](const proto::shutdown&) { self->quit(caf::exit_reason::user_shutdown); },
   };
 }
 

@@ -14,6 +14,9 @@ struct worker_config {
   std::string name;
   std::uint32_t nthreads = 1;
   std::uint64_t memory_limit = 0;
+  /// Serve results to other processes over a data server on this host
+  /// ("" = in-process cluster: peers fetch through the actors).
+  std::string data_host;
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, caf::actor scheduler, worker_config config);

@@ -1,0 +1,32 @@
+#include "troupe/init.hpp"
+
+#include <cstdlib>
+#include <cstring>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "process/cli.hpp"
+
+namespace troupe {
+
+bool is_worker_invocation(int argc, char** argv) {
+  return argc >= 2 && std::strcmp(argv[1], worker_flag) == 0;
+}
+
+void init(int argc, char** argv) {
+  if (!is_worker_invocation(argc, argv))
+    return;
+  std::vector<std::string> args(argv + 2, argv + argc);
+  int code = 1;
+  try {
+    code = internal::worker_main(args);
+  } catch (const std::exception& e) {
+    std::cerr << e.what() << "\n";
+    code = 1;
+  }
+  // Static destructors of the host program still run; its main does not.
+  std::exit(code);
+}
+
+} // namespace troupe

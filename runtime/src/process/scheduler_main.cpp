@@ -1,0 +1,68 @@
+// `troupe scheduler`: a scheduler published over TCP until SIGINT/SIGTERM.
+#include <iostream>
+
+#include <caf/event_based_actor.hpp>
+#include <caf/scoped_actor.hpp>
+#include <caf/send.hpp>
+
+#include "common/logging.hpp"
+#include "net/node.hpp"
+#include "process/cli.hpp"
+#include "process/parse_args.hpp"
+#include "protocol/messages.hpp"
+#include "scheduler/scheduler_actor.hpp"
+#include "troupe/config.hpp"
+
+namespace troupe::internal {
+
+int scheduler_main(const std::vector<std::string>& args) {
+  po::options_description opts{"options"};
+  opts.add_options()
+    ("help,h", "print this help")
+    ("host", po::value<std::string>(), "address to listen on (default: [scheduler] host, 127.0.0.1)")
+    ("port", po::value<int>(), "port to listen on, 0 for any free one (default: [scheduler] port, 8786)")
+    ("config", po::value<std::string>(), "TOML configuration file");
+  auto vm = parse_args("scheduler", "[--host HOST] [--port PORT] [--config FILE]", opts, args);
+  if (!vm)
+    return 0;
+  auto cfg = load_runtime_config(vm->count("config") ? (*vm)["config"].as<std::string>() : "");
+  apply_config(cfg);
+  std::string host = vm->count("host") ? (*vm)["host"].as<std::string>() : cfg.scheduler.host;
+  int port = vm->count("port") ? (*vm)["port"].as<int>() : cfg.scheduler.port;
+  if (port < 0 || port > 65535)
+    throw usage_error("troupe scheduler: --port must be from 0 to 65535, got "
+                      + std::to_string(port));
+
+  install_stop_handlers();
+  auto n = node::shared();
+  // The address is known only once the port is bound; the actor learns it
+  // from its first message.
+  auto sched = spawn_scheduler(n->system(), "tcp://" + host + ":?");
+  auto bound = n->publish(sched, host, static_cast<std::uint16_t>(port));
+  std::string address = "tcp://" + host + ":" + std::to_string(bound);
+  caf::anon_send(sched, proto::set_address{address});
+  // Tests and scripts read this line to learn the port.
+  std::cout << "troupe scheduler at " << address << std::endl;
+  spdlog::info("troupe scheduler: listening at {}", address);
+
+  caf::scoped_actor self{n->system()};
+  self->monitor(sched);
+  bool running = true;
+  while (running && !stop_requested()) {
+    self->receive([&](caf::down_msg&) { running = false; },
+                  caf::after(std::chrono::milliseconds(200)) >> [] {});
+  }
+  if (running) {
+    spdlog::info("troupe scheduler: stopping; telling workers to stop");
+    // The scheduler tells each worker to stop, then quits.
+    self->send(sched, proto::shutdown{});
+    self->receive([](caf::down_msg&) {},
+                  caf::after(std::chrono::seconds(5)) >> [] {
+                    spdlog::warn("troupe scheduler: did not stop within 5 s");
+                  });
+  }
+  std::cout << "troupe scheduler stopped" << std::endl;
+  return 0;
+}
+
+} // namespace troupe::internal

@@ -1,0 +1,152 @@
+// A scheduler and worker processes over TCP on 127.0.0.1: results, moves
+// between workers, a worker killed mid-graph, shutdown without orphans.
+#include <csignal>
+#include <numeric>
+#include <thread>
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include "process_cluster.hpp"
+#include "troupe/troupe.hpp"
+#include "troupe/init.hpp"
+
+namespace {
+
+int square(int x) { return x * x; }
+int add(int a, int b) { return a + b; }
+int pid_of_worker(int) { return static_cast<int>(::getpid()); }
+
+// A result of `mib` MiB whose bytes depend on `seed`.
+std::string blob(int mib, int seed) {
+  std::string s(static_cast<std::size_t>(mib) << 20, '\0');
+  for (std::size_t i = 0; i < s.size(); i += 4096)
+    s[i] = static_cast<char>(seed + static_cast<int>(i / 4096));
+  return s;
+}
+// Sizes and a checksum of two inputs: proves both arrived whole.
+std::uint64_t checksum(const std::string& a, const std::string& b) {
+  std::uint64_t h = a.size() * 1000003 + b.size();
+  for (std::size_t i = 0; i < a.size(); i += 4096)
+    h = h * 31 + static_cast<unsigned char>(a[i]);
+  for (std::size_t i = 0; i < b.size(); i += 4096)
+    h = h * 31 + static_cast<unsigned char>(b[i]);
+  return h;
+}
+// A task that takes a while, so a worker can be killed while running it.
+int slow_inc(int x) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  return x + 1;
+}
+int sum_two(int a, int b) { return a + b; }
+
+TROUPE_TASK(square, add, pid_of_worker, blob, checksum, slow_inc, sum_two);
+
+using troupe_test::process_cluster;
+constexpr auto timeout = std::chrono::seconds(60);
+
+TEST(distributed, map_runs_on_worker_processes) {
+  process_cluster pc{3};
+  troupe::client c{pc.address};
+  c.wait_for_workers(3, timeout);
+  std::vector<int> xs(2000);
+  std::iota(xs.begin(), xs.end(), 0);
+  auto squares = c.map(square, xs);
+  auto got = c.gather(squares, timeout);
+  for (int i = 0; i < 2000; ++i)
+    ASSERT_EQ(got[i], i * i);
+  // The work really ran in other processes, on more than one of them.
+  std::vector<int> ids(60);
+  std::iota(ids.begin(), ids.end(), 0);
+  auto pids = c.gather(c.map(pid_of_worker, ids), timeout);
+  std::set<int> distinct(pids.begin(), pids.end());
+  EXPECT_EQ(distinct.count(static_cast<int>(::getpid())), 0u);
+  EXPECT_GE(distinct.size(), 2u);
+}
+
+TEST(distributed, graph_edges_cross_processes) {
+  process_cluster pc{2};
+  troupe::client c{pc.address};
+  c.wait_for_workers(2, timeout);
+  auto a = c.submit(square, 7);
+  auto b = c.submit(square, 5);
+  auto total = c.submit(add, a, b);
+  EXPECT_EQ(total.get(timeout), 49 + 25);
+}
+
+// Two large results made on two workers meet in one task: one input moves
+// worker to worker over the data path. The scheduler's memory never grows by
+// the size of a result, so the bytes did not pass through it.
+TEST(distributed, inputs_move_worker_to_worker_not_through_scheduler) {
+  process_cluster pc{2};
+  troupe::client c{pc.address};
+  c.wait_for_workers(2, timeout);
+  auto before = troupe_test::peak_rss(pc.scheduler->pid());
+  auto x = c.submit(blob, 48, 1);
+  auto y = c.submit(blob, 48, 2);
+  troupe::wait(std::vector<troupe::future<std::string>>{x, y}, timeout);
+  auto info = c.scheduler_info();
+  ASSERT_EQ(info.workers.size(), 2u);
+  // One result on each worker (placement spreads equal work).
+  EXPECT_EQ(info.workers[0].n_keys, 1u);
+  EXPECT_EQ(info.workers[1].n_keys, 1u);
+  auto sum = c.submit(checksum, x, y);
+  EXPECT_EQ(sum.get(timeout), checksum(blob(48, 1), blob(48, 2)));
+  auto after = troupe_test::peak_rss(pc.scheduler->pid());
+  EXPECT_LT(after - before, 16u << 20) << "the scheduler's peak memory grew by "
+                                       << (after - before) << " bytes";
+  // The consuming worker now holds both inputs (it fetched one).
+  auto moved = c.scheduler_info();
+  std::uint64_t most = 0;
+  for (auto& w : moved.workers)
+    most = std::max(most, w.managed_bytes);
+  EXPECT_GE(most, 96ull << 20);
+  // And the client gets a large result straight from a worker.
+  EXPECT_EQ(x.get(timeout), blob(48, 1));
+}
+
+TEST(distributed, scheduler_stop_stops_every_worker) {
+  process_cluster pc{2};
+  {
+    troupe::client c{pc.address};
+    c.wait_for_workers(2, timeout);
+    EXPECT_EQ(c.submit(square, 3).get(timeout), 9);
+  }
+  pc.scheduler->signal(SIGTERM);
+  EXPECT_EQ(pc.scheduler->wait(std::chrono::seconds(20)), 0);
+  for (auto& w : pc.workers)
+    EXPECT_EQ(w->wait(std::chrono::seconds(20)), 0) << w->output();
+}
+
+TEST(distributed, worker_gives_up_on_a_vanished_scheduler) {
+  process_cluster pc{0};
+  auto& w = pc.add_worker({"--reconnect-timeout", "1 s"});
+  {
+    troupe::client c{pc.address};
+    c.wait_for_workers(1, timeout);
+  }
+  pc.scheduler->signal(SIGKILL);
+  auto code = w.wait(std::chrono::seconds(30));
+  ASSERT_TRUE(code.has_value()) << "the worker outlived its scheduler";
+  EXPECT_EQ(*code, 3);
+  EXPECT_NE(w.output().find("cannot reach a scheduler"), std::string::npos) << w.output();
+}
+
+TEST(distributed, client_to_nothing_fails_clearly) {
+  try {
+    troupe::client c{"tcp://127.0.0.1:1", std::chrono::milliseconds(300)};
+    FAIL() << "connected to nothing";
+  } catch (const troupe::connection_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("tcp://127.0.0.1:1"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(troupe::client{"http://127.0.0.1:80"}, troupe::config_error);
+  EXPECT_THROW(troupe::client{"tcp://127.0.0.1"}, troupe::config_error);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  troupe::init(argc, argv);  // as a worker process: serves, then exits
+  ::testing::InitGoogleTest(&argc, argv);
+  return RUN_ALL_TESTS();
+}
