@@ -1,6 +1,8 @@
 // A scheduler and worker processes over TCP on 127.0.0.1: results, moves
 // between workers, a worker killed mid-graph, shutdown without orphans.
 #include <csignal>
+#include <fstream>
+#include <set>
 #include <numeric>
 #include <thread>
 
@@ -141,6 +143,68 @@ TEST(distributed, client_to_nothing_fails_clearly) {
   }
   EXPECT_THROW(troupe::client{"http://127.0.0.1:80"}, troupe::config_error);
   EXPECT_THROW(troupe::client{"tcp://127.0.0.1"}, troupe::config_error);
+}
+
+// Dask's LocalCluster(processes=True): the `local` plugin starts this
+// executable as worker processes.
+TEST(process_cluster_facade, local_cluster_with_processes_runs_and_scales) {
+  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1, .processes = true}};
+  auto c = cluster.get_client();
+  EXPECT_EQ(cluster.info().workers.size(), 2u);
+  std::vector<int> xs(500);
+  std::iota(xs.begin(), xs.end(), 0);
+  auto fs = c.map(square, xs);
+  auto got = c.gather(fs, timeout);
+  for (int i = 0; i < 500; ++i)
+    ASSERT_EQ(got[i], i * i);
+  cluster.scale(3);
+  EXPECT_EQ(cluster.info().workers.size(), 3u);
+  // Retiring moves results first: the futures still resolve, nothing lost.
+  cluster.scale(1);
+  auto info = cluster.info();
+  ASSERT_EQ(info.workers.size(), 1u);
+  EXPECT_EQ(info.memory, 500u);
+  auto again = c.gather(fs, timeout);
+  EXPECT_EQ(again, got);
+  std::vector<int> one{0};
+  auto pids = c.gather(c.map(pid_of_worker, one), timeout);
+  EXPECT_NE(pids[0], static_cast<int>(::getpid()));
+}
+
+TEST(process_cluster_facade, cluster_from_plugin_name_and_from_config) {
+  {
+    troupe::cluster cluster{"local", {{"n_workers", 2}}};
+    auto c = cluster.get_client();
+    EXPECT_EQ(c.submit(add, 20, 22).get(timeout), 42);
+    EXPECT_EQ(cluster.info().workers.size(), 2u);
+  }
+  std::string path = ::testing::TempDir() + "/troupe_cluster_profile.toml";
+  std::ofstream{path} << "[cluster.small]\nplugin = \"local\"\nn_workers = 1\n"
+                         "threads_per_worker = 2\n";
+  auto cluster = troupe::cluster::from_config(path);
+  auto info = cluster.info();
+  ASSERT_EQ(info.workers.size(), 1u);
+  EXPECT_EQ(info.workers[0].nthreads, 2u);
+  auto c = cluster.get_client();
+  EXPECT_EQ(c.submit(square, 12).get(timeout), 144);
+}
+
+TEST(process_cluster_facade, bad_options_and_profiles_are_named) {
+  try {
+    troupe::cluster cluster{"local", {{"n_wrokers", 2}}};
+    FAIL() << "accepted an unknown option";
+  } catch (const troupe::config_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("n_wrokers"), std::string::npos) << e.what();
+  }
+  std::string path = ::testing::TempDir() + "/troupe_two_profiles.toml";
+  std::ofstream{path} << "[cluster.a]\nplugin = \"local\"\n[cluster.b]\nplugin = \"local\"\n";
+  try {
+    troupe::cluster::from_config(path, "c");
+    FAIL() << "found a missing profile";
+  } catch (const troupe::config_error& e) {
+    EXPECT_NE(std::string{e.what()}.find("a, b"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(troupe::cluster{"no-such-plugin"}, troupe::config_error);
 }
 
 } // namespace

@@ -17,6 +17,7 @@
 namespace troupe {
 
 class local_cluster;
+class cluster;
 
 namespace detail {
 /// Sends the tasks and returns one state per key in `outputs`.
@@ -41,6 +42,8 @@ class client {
 public:
   /// Connects to an in-process cluster.
   explicit client(local_cluster& cluster);
+  /// Connects to a cluster started by a plugin.
+  explicit client(cluster& cluster);
   /// Connects to a scheduler at "tcp://host:port", retrying until `timeout`
   /// (default: [client] connect_timeout, 30 s) as Dask's Client(address).
   explicit client(const std::string& address,

@@ -14,7 +14,7 @@
 namespace troupe {
 
 namespace internal {
-class local_runtime;
+class cluster_runtime;
 }
 
 struct local_cluster_options {
@@ -22,6 +22,9 @@ struct local_cluster_options {
   int threads_per_worker = 1;  ///< threads that run tasks in each worker
   std::uint64_t memory_limit = 0;  ///< bytes per worker; 0: machine memory x threads / cores
   std::string name = "local";
+  /// Workers as processes started by the `local` plugin (Dask's
+  /// LocalCluster(processes=True)); main must begin with troupe::init().
+  bool processes = false;
 };
 
 class local_cluster {
@@ -43,11 +46,12 @@ public:
   std::string scheduler_address() const;
   const local_cluster_options& options() const;
 
-  internal::local_runtime& runtime() const;
-  std::shared_ptr<internal::local_runtime> runtime_handle() const;
+  internal::cluster_runtime& runtime() const;
+  std::shared_ptr<internal::cluster_runtime> runtime_handle() const;
 
 private:
-  std::shared_ptr<internal::local_runtime> runtime_;
+  local_cluster_options options_;
+  std::shared_ptr<internal::cluster_runtime> runtime_;
 };
 
 /// "local_cluster(scheduler=..., workers=2, threads=2, memory=...)" and a

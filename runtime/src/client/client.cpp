@@ -8,16 +8,27 @@
 #include "net/node.hpp"
 #include "troupe/config.hpp"
 #include "common/flat_key_map.hpp"
+#include "troupe/cluster.hpp"
 #include "troupe/local_cluster.hpp"
 
 namespace troupe {
 
-client::client(local_cluster& cluster) {
-  auto& rt = cluster.runtime();
-  auto shared = cluster.runtime_handle();
-  core_ = std::make_shared<internal::client_core>(shared, rt.scheduler(), rt.address());
-  core_->connect(std::chrono::seconds(30));
+namespace {
+
+std::shared_ptr<internal::client_core> connect_to(
+  const std::shared_ptr<internal::cluster_runtime>& rt) {
+  if (!rt)
+    throw connection_error("troupe: this cluster was moved from");
+  auto core = std::make_shared<internal::client_core>(rt, rt->scheduler(), rt->address());
+  core->connect(std::chrono::seconds(30));
+  return core;
 }
+
+} // namespace
+
+client::client(local_cluster& cluster) : core_(connect_to(cluster.runtime_handle())) {}
+
+client::client(cluster& cluster) : core_(connect_to(cluster.runtime_handle())) {}
 
 client::client(const std::string& address, std::chrono::nanoseconds timeout) {
   check_task_registry();

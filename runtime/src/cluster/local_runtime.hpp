@@ -9,7 +9,7 @@
 
 #include <caf/actor.hpp>
 
-#include "common/actor_host.hpp"
+#include "cluster/cluster_runtime.hpp"
 #include "common/actor_system.hpp"
 #include "troupe/cluster_info.hpp"
 #include "troupe/local_cluster.hpp"
@@ -22,20 +22,20 @@ namespace troupe::internal {
 
 // Members are destroyed in reverse order: actor handles before the actor
 // system (rt_), which must outlive every handle.
-class local_runtime : public actor_host {
+class local_runtime : public cluster_runtime {
 public:
   explicit local_runtime(local_cluster_options options);
   ~local_runtime() override;
 
   caf::actor_system& system() override { return *rt_.system; }
-  caf::actor scheduler() const;
-  const std::string& address() const { return address_; }
+  caf::actor scheduler() const override;
+  const std::string& address() const override { return address_; }
   const local_cluster_options& options() const { return options_; }
 
-  void scale(int n, std::chrono::nanoseconds timeout);
-  cluster_info info(std::chrono::nanoseconds timeout);
+  void scale(int n, std::chrono::nanoseconds timeout) override;
+  cluster_info info(std::chrono::nanoseconds timeout) override;
   /// Stops workers and scheduler; idempotent.
-  void shutdown();
+  void shutdown() override;
 
 private:
   void spawn_worker_locked();

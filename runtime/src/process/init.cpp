@@ -1,5 +1,6 @@
 #include "troupe/init.hpp"
 
+#include <atomic>
 #include <cstdlib>
 #include <cstring>
 #include <iostream>
@@ -7,14 +8,22 @@
 #include <vector>
 
 #include "process/cli.hpp"
+#include "process/init_state.hpp"
 
 namespace troupe {
+
+namespace {
+std::atomic<bool> init_called{false};
+}
+
+bool internal::init_was_called() { return init_called.load(); }
 
 bool is_worker_invocation(int argc, char** argv) {
   return argc >= 2 && std::strcmp(argv[1], worker_flag) == 0;
 }
 
 void init(int argc, char** argv) {
+  init_called.store(true);
   if (!is_worker_invocation(argc, argv))
     return;
   std::vector<std::string> args(argv + 2, argv + argc);

@@ -1,0 +1,73 @@
+#include "troupe/cluster.hpp"
+
+#include <iomanip>
+#include <ostream>
+
+#include "cluster/plugin_runtime.hpp"
+#include "troupe/config.hpp"
+#include "troupe/errors.hpp"
+
+namespace troupe {
+
+cluster::cluster(const std::string& plugin, cluster_options options,
+                 std::chrono::nanoseconds timeout)
+  : plugin_(plugin),
+    runtime_(std::make_shared<internal::plugin_runtime>(plugin, options, timeout)) {}
+
+cluster cluster::from_config(const std::string& path, const std::string& profile) {
+  auto cfg = load_config(path);
+  if (cfg.clusters.empty())
+    throw config_error("troupe: " + path + " has no [cluster.NAME] profile");
+  const cluster_profile* chosen = nullptr;
+  std::string known;
+  for (auto& [name, p] : cfg.clusters)
+    known += (known.empty() ? "" : ", ") + name;
+  if (profile.empty()) {
+    if (cfg.clusters.size() > 1)
+      throw config_error("troupe: " + path + " has several cluster profiles (" + known
+                         + "): name one");
+    chosen = &cfg.clusters.begin()->second;
+  } else {
+    auto it = cfg.clusters.find(profile);
+    if (it == cfg.clusters.end())
+      throw config_error("troupe: " + path + " has no profile [cluster." + profile
+                         + "] (it has: " + known + ")");
+    chosen = &it->second;
+  }
+  return cluster{chosen->plugin, chosen->options};
+}
+
+cluster::~cluster() { close(); }
+cluster::cluster(cluster&&) noexcept = default;
+cluster& cluster::operator=(cluster&& other) noexcept {
+  if (this != &other) {
+    close();
+    plugin_ = std::move(other.plugin_);
+    runtime_ = std::move(other.runtime_);
+  }
+  return *this;
+}
+
+void cluster::close() {
+  if (runtime_)
+    runtime_->shutdown();
+}
+
+void cluster::scale(int n, std::chrono::nanoseconds timeout) { runtime_->scale(n, timeout); }
+
+client cluster::get_client() { return client{*this}; }
+
+cluster_info cluster::info() const { return runtime_->info(std::chrono::seconds(10)); }
+
+std::string cluster::scheduler_address() const { return runtime_->address(); }
+
+std::ostream& operator<<(std::ostream& out, const cluster& c) {
+  auto info = c.info();
+  out << "cluster(" << c.plugin() << ", scheduler=" << info.scheduler_address
+      << ", workers=" << info.workers.size() << ", threads=" << info.total_threads()
+      << ", memory=" << std::fixed << std::setprecision(2)
+      << info.total_memory_limit() / (1024.0 * 1024 * 1024) << " GiB)";
+  return out;
+}
+
+} // namespace troupe

@@ -1,0 +1,193 @@
+#include "cluster/plugin_runtime.hpp"
+
+#include <algorithm>
+#include <unistd.h>
+
+#include <caf/send.hpp>
+
+#include "common/blocking_request.hpp"
+#include "common/logging.hpp"
+#include "cluster/local_runtime.hpp"
+#include "net/node.hpp"
+#include "process/init_state.hpp"
+#include "protocol/messages.hpp"
+#include "scheduler/scheduler_actor.hpp"
+#include "troupe/config.hpp"
+#include "troupe/init.hpp"
+#include "worker/worker_actor.hpp"
+
+namespace troupe::internal {
+
+std::vector<std::string> worker_command() {
+  if (!init_was_called())
+    throw config_error(
+      "troupe: worker processes run this program's own tasks: call troupe::init(argc, argv) "
+      "as the first line of main (or use processes = false)");
+  char buf[4096];
+  ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
+  if (n <= 0)
+    throw config_error("troupe: cannot find this program's path (/proc/self/exe)");
+  return {std::string(buf, static_cast<std::size_t>(n)), worker_flag};
+}
+
+plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options& options,
+                               std::chrono::nanoseconds timeout) {
+  check_task_registry();
+  const auto& cfg = current_config();
+  bool processes = true;
+  if (auto it = options.values.find("processes"); it != options.values.end())
+    if (auto* b = std::get_if<bool>(&it->second))
+      processes = *b;
+  node_ = node::shared();
+  // Loopback and any free port: a cluster on this machine (Dask's
+  // LocalCluster does the same).
+  scheduler_ = spawn_scheduler(node_->system(), "tcp://127.0.0.1:?");
+  auto port = node_->publish(scheduler_, "127.0.0.1", 0);
+  address_ = "tcp://127.0.0.1:" + std::to_string(port);
+  caf::anon_send(scheduler_, proto::set_address{address_});
+
+  spec_.scheduler_address = address_;
+  if (processes)
+    spec_.argv = worker_command();
+  plugin_host_callbacks cb;
+  cb.on_worker_event = [](const worker_event& e) {
+    switch (e.what) {
+      case worker_event::kind::started:
+        spdlog::info("troupe cluster: worker {} started", e.worker_id);
+        break;
+      case worker_event::kind::exited:
+        spdlog::info("troupe cluster: worker {} exited ({})", e.worker_id, e.exit_code);
+        break;
+      case worker_event::kind::failed:
+        spdlog::warn("troupe cluster: worker {} failed: {} {}", e.worker_id, e.exit_code,
+                     e.detail);
+        break;
+    }
+  };
+  cb.start_inprocess_worker = [this](const plugin_launch_spec& s, const std::string& name) {
+    worker_config wc;
+    wc.name = name;
+    wc.nthreads = std::max<std::uint32_t>(1, s.threads_per_worker);
+    wc.memory_limit = s.memory_limit;
+    auto w = spawn_worker(node_->system(), scheduler_, wc);
+    std::lock_guard lock{mutex_};
+    inprocess_[name] = w;
+  };
+  cb.stop_inprocess_worker = [this](const std::string& name) {
+    std::lock_guard lock{mutex_};
+    if (auto it = inprocess_.find(name); it != inprocess_.end()) {
+      caf::anon_send(it->second, proto::shutdown{});
+      inprocess_.erase(it);
+    }
+  };
+  std::vector<std::filesystem::path> search;
+  for (auto& p : cfg.plugins.search_path)
+    search.emplace_back(p);
+  try {
+    backend_ = std::make_unique<plugin_backend>(plugin, search, options, std::move(cb));
+    backend_->start_workers(spec_);
+    wait_for_workers(backend_->status().requested, timeout);
+  } catch (...) {
+    shutdown();
+    throw;
+  }
+}
+
+plugin_runtime::~plugin_runtime() { shutdown(); }
+
+caf::actor_system& plugin_runtime::system() { return node_->system(); }
+
+caf::actor plugin_runtime::scheduler() const {
+  std::lock_guard lock{mutex_};
+  return scheduler_;
+}
+
+void plugin_runtime::wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout) {
+  try {
+    blocking_request<proto::holders>(system(), scheduler(), timeout,
+                                     proto::wait_workers{static_cast<std::uint32_t>(n)},
+                                     "waiting for " + std::to_string(n) + " workers to connect");
+  } catch (const timeout_error& e) {
+    auto st = backend_->status();
+    std::string detail;
+    for (auto& w : st.workers)
+      if (w.state == plugin_worker_state::exited || w.state == plugin_worker_state::failed)
+        detail += " " + w.id + " ended with " + std::to_string(w.exit_code) + ";";
+    throw timeout_error(std::string{e.what()} + (detail.empty() ? "" : " (" + detail + " )"));
+  }
+}
+
+void plugin_runtime::scale(int n, std::chrono::nanoseconds timeout) {
+  if (n < 0)
+    throw config_error("troupe: scale: the number of workers must be >= 0, got "
+                       + std::to_string(n));
+  auto deadline = std::chrono::steady_clock::now() + timeout;
+  auto left = [&] {
+    return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(1),
+                                              deadline - std::chrono::steady_clock::now());
+  };
+  auto status = backend_->status();
+  std::vector<std::string> live;
+  for (auto& w : status.workers)
+    if (w.state == plugin_worker_state::starting || w.state == plugin_worker_state::running)
+      live.push_back(w.id);
+  if (static_cast<std::size_t>(n) >= live.size()) {
+    backend_->scale(spec_, static_cast<std::uint32_t>(n));
+    wait_for_workers(static_cast<std::size_t>(n), left());
+    return;
+  }
+  // Down: the scheduler first moves the newest workers' results to the
+  // others and stops them; then the plugin forgets them.
+  std::vector<std::string> retire(live.end() - static_cast<std::ptrdiff_t>(live.size() - n),
+                                  live.end());
+  auto snap = blocking_request<proto::cluster_snapshot>(system(), scheduler(), left(),
+                                                        proto::snapshot_request{}, "scale");
+  proto::retire_workers r;
+  for (std::size_t i = 0; i < snap.ids.size(); ++i)
+    if (std::find(retire.begin(), retire.end(), snap.names[i]) != retire.end())
+      r.ids.push_back(snap.ids[i]);
+  blocking_request<proto::holders>(system(), scheduler(), left(), std::move(r),
+                                   "scale: retiring workers");
+  backend_->scale(spec_, static_cast<std::uint32_t>(n));
+}
+
+cluster_info plugin_runtime::info(std::chrono::nanoseconds timeout) {
+  auto snap = blocking_request<proto::cluster_snapshot>(system(), scheduler(), timeout,
+                                                        proto::snapshot_request{}, "info");
+  return snapshot_to_info(snap, address_);
+}
+
+void plugin_runtime::shutdown() {
+  caf::actor sched;
+  {
+    std::lock_guard lock{mutex_};
+    if (stopped_)
+      return;
+    stopped_ = true;
+    sched = std::move(scheduler_);
+  }
+  if (sched) {
+    // Workers stop when the scheduler tells them; wait for that (bounded),
+    // then the plugin reaps (or kills) what is left.
+    caf::scoped_actor self{node_->system()};
+    self->monitor(sched);
+    self->send(sched, proto::shutdown{});
+    self->receive([](caf::down_msg&) {}, caf::after(std::chrono::seconds(5)) >> [] {});
+  }
+  if (backend_) {
+    try {
+      backend_->stop_all();
+    } catch (const std::exception& e) {
+      spdlog::warn("troupe cluster: stopping workers: {}", e.what());
+    }
+  }
+  std::map<std::string, caf::actor> inproc;
+  {
+    std::lock_guard lock{mutex_};
+    inproc.swap(inprocess_);
+  }
+  for (auto& [name, w] : inproc)
+    caf::anon_send(w, proto::shutdown{});
+}
+
+} // namespace troupe::internal

@@ -1,0 +1,50 @@
+// A cluster whose workers a backend plugin starts: the scheduler runs in
+// this process, published over TCP; the plugin (local, batch, ...) starts
+// worker processes that connect to it, or asks us for in-process workers.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include "cluster/cluster_runtime.hpp"
+#include "cluster/plugin_host.hpp"
+#include "troupe/options.hpp"
+
+namespace troupe::internal {
+
+class node;
+
+class plugin_runtime : public cluster_runtime {
+public:
+  /// Loads `plugin`, starts the scheduler and the plugin's workers, and
+  /// waits (up to `timeout`) until they have connected.
+  plugin_runtime(const std::string& plugin, const cluster_options& options,
+                 std::chrono::nanoseconds timeout);
+  ~plugin_runtime() override;
+
+  caf::actor_system& system() override;
+  caf::actor scheduler() const override;
+  const std::string& address() const override { return address_; }
+  void scale(int n, std::chrono::nanoseconds timeout) override;
+  cluster_info info(std::chrono::nanoseconds timeout) override;
+  void shutdown() override;
+
+private:
+  void wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout);
+
+  std::shared_ptr<node> node_;
+  caf::actor scheduler_;
+  std::string address_;
+  plugin_launch_spec spec_;
+  mutable std::mutex mutex_;
+  std::map<std::string, caf::actor> inprocess_;  // threads mode: name -> worker actor
+  std::unique_ptr<plugin_backend> backend_;      // after inprocess_: stopped first
+  bool stopped_ = false;
+};
+
+/// The worker command for a plugin: this executable with --troupe-worker
+/// when main called troupe::init(); otherwise a config_error saying so.
+std::vector<std::string> worker_command();
+
+} // namespace troupe::internal
