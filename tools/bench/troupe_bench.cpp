@@ -1,8 +1,15 @@
 // troupe-bench: scheduler overhead on an in-process cluster of 2 workers x 1
-// thread. Prints a table, or one JSON object with --json.
-//   map_tasks_per_s      map + gather of N trivial tasks (default 1,000,000)
-//   roundtrip_us_*       sequential submit + get (default 10,000)
-//   tree_65536_s         binary tree reduction of 65,536 leaves built with delay
+// thread, then on 2 worker processes over TCP (local_cluster with
+// processes = true). Prints a table, or one JSON object with --json.
+//   map_tasks_per_s           map + gather of N trivial tasks (default 1,000,000)
+//   roundtrip_us_*            sequential submit + get (default 10,000)
+//   tree_65536_s              binary tree reduction of 65,536 leaves built with delay
+//   proc_startup_s            local_cluster of 4 worker processes, until all connected
+//   proc_map_tasks_per_s      map + gather of 100,000 trivial tasks on 2 worker processes
+//   proc_roundtrip_us_median  sequential submit + get against worker processes
+//   transfer_gb_per_s         a 256 MiB result moved worker to worker (data path)
+//   recovery_s                SIGKILL of one of 2 workers running 2,000 tasks of 5 ms,
+//                             until every result is back (lost ones recomputed)
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -12,11 +19,32 @@
 #include <string>
 #include <vector>
 
+#include <csignal>
+#include <set>
+#include <thread>
+
+#include <unistd.h>
+
 #include <troupe/troupe.hpp>
 
 long inc(long x) { return x + 1; }
 long add(long x, long y) { return x + y; }
-TROUPE_TASK(inc, add);
+long worker_pid(long) { return static_cast<long>(::getpid()); }
+// `mib` MiB of bytes; the bytes depend on the seed.
+std::string blob(long mib, long seed) {
+  std::string s(static_cast<std::size_t>(mib) << 20, '\0');
+  for (std::size_t i = 0; i < s.size(); i += 4096)
+    s[i] = static_cast<char>(seed + static_cast<long>(i / 4096));
+  return s;
+}
+long sizes(const std::string& a, const std::string& b) {
+  return static_cast<long>(a.size() + b.size()) + a[4096] + b[4096];
+}
+long sleepy_inc(long x) {
+  std::this_thread::sleep_for(std::chrono::milliseconds(5));  // the workload: a 5 ms task
+  return x + 1;
+}
+TROUPE_TASK(inc, add, worker_pid, blob, sizes, sleepy_inc);
 
 namespace {
 
@@ -31,7 +59,9 @@ struct options {
   long map_n = 1'000'000;
   long roundtrips = 10'000;
   long leaves = 65'536;
+  bool processes = true;
 };
+
 
 double bench_map(troupe::client& client, long n) {
   std::vector<long> xs(static_cast<std::size_t>(n));
@@ -88,9 +118,76 @@ double bench_tree(troupe::client& client, long leaves) {
   return s;
 }
 
+struct proc_figures {
+  double startup_s = 0, map_rate = 0, roundtrip_median = 0, transfer_gbps = 0, recovery_s = 0;
+};
+
+double bench_transfer(troupe::client& client) {
+  // x (256 MiB) and z (300 MiB) land on different workers; the consumer runs
+  // where the larger input is, so x moves: the time is the transfer's.
+  auto x = client.submit({.pure = false}, blob, 256L, 1L);
+  auto z = client.submit({.pure = false}, blob, 300L, 2L);
+  troupe::wait(std::vector<troupe::future<std::string>>{x, z}, std::chrono::seconds(120));
+  auto t0 = clock_type::now();
+  long r = client.submit({.pure = false}, sizes, x, z).get();
+  double s = since(t0);
+  if (r != (556L << 20) + 2 + 3) {
+    std::cerr << "troupe-bench: wrong transfer result " << r << "\n";
+    std::exit(1);
+  }
+  return (256.0 * (1 << 20)) / s / 1e9;
+}
+
+double bench_recovery(troupe::client& client) {
+  std::vector<long> xs(2000);
+  std::iota(xs.begin(), xs.end(), 0L);
+  std::vector<long> two{0, 1};
+  auto pids = client.gather(client.map(worker_pid, two, {.pure = false}));
+  std::set<long> distinct(pids.begin(), pids.end());
+  auto fs = client.map(sleepy_inc, xs, {.pure = false});
+  // Kill one worker once a quarter of the work is done.
+  std::size_t done = 0;
+  for (auto& f : troupe::as_completed(std::vector<troupe::future<long>>(fs.begin(), fs.end()))) {
+    (void)f;
+    if (++done == 500)
+      break;
+  }
+  auto t0 = clock_type::now();
+  ::kill(static_cast<pid_t>(*distinct.rbegin()), SIGKILL);
+  auto results = client.gather(fs, std::chrono::seconds(300));
+  double s = since(t0);
+  for (long i = 0; i < 2000; ++i)
+    if (results[static_cast<std::size_t>(i)] != i + 1) {
+      std::cerr << "troupe-bench: wrong result after recovery at " << i << "\n";
+      std::exit(1);
+    }
+  return s;
+}
+
+proc_figures bench_processes(const options& o) {
+  proc_figures f;
+  {
+    auto t0 = clock_type::now();
+    troupe::local_cluster four{{.n_workers = 4, .threads_per_worker = 1, .processes = true}};
+    f.startup_s = since(t0);
+  }
+  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1, .processes = true}};
+  troupe::client client{cluster};
+  bench_map(client, 10'000);  // warm up
+  f.map_rate = bench_map(client, 100'000);
+  client.sync();
+  auto rt = bench_roundtrip(client, std::min(o.roundtrips, 2'000L));
+  f.roundtrip_median = rt[rt.size() / 2];
+  f.transfer_gbps = bench_transfer(client);
+  client.sync();
+  f.recovery_s = bench_recovery(client);
+  return f;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
+  troupe::init(argc, argv);  // worker processes of the process benchmarks
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -109,9 +206,11 @@ int main(int argc, char** argv) {
       o.roundtrips = value();
     else if (a == "--tree-leaves")
       o.leaves = value();
+    else if (a == "--no-processes")
+      o.processes = false;
     else {
       std::cerr << "troupe-bench: unknown argument '" << a
-                << "' (use --json, --map-n N, --roundtrips N, --tree-leaves N)\n";
+                << "' (use --json, --map-n N, --roundtrips N, --tree-leaves N, --no-processes)\n";
       return 2;
     }
   }
@@ -124,17 +223,37 @@ int main(int argc, char** argv) {
   double median = rt[rt.size() / 2];
   double p99 = rt[std::min(rt.size() - 1, rt.size() * 99 / 100)];
   double tree = bench_tree(client, o.leaves);
+  client.close();
+  proc_figures p;
+  if (o.processes)
+    p = bench_processes(o);
   if (o.json) {
     std::printf("{\"map_tasks_per_s\": %.0f, \"roundtrip_us_median\": %.2f, "
                 "\"roundtrip_us_p99\": %.2f, \"tree_%ld_s\": %.4f, \"map_n\": %ld, "
-                "\"roundtrips\": %ld, \"workers\": 2, \"threads_per_worker\": 1}\n",
+                "\"roundtrips\": %ld, \"workers\": 2, \"threads_per_worker\": 1",
                 map_rate, median, p99, o.leaves, tree, o.map_n, o.roundtrips);
+    if (o.processes)
+      std::printf(", \"proc_startup_s\": %.4f, \"proc_map_tasks_per_s\": %.0f, "
+                  "\"proc_roundtrip_us_median\": %.2f, \"transfer_gb_per_s\": %.3f, "
+                  "\"recovery_s\": %.3f",
+                  p.startup_s, p.map_rate, p.roundtrip_median, p.transfer_gbps, p.recovery_s);
+    std::printf("}\n");
   } else {
     std::printf("map + gather of %ld tasks:    %12.0f tasks/s   (target >= 1,000,000)\n",
                 o.map_n, map_rate);
     std::printf("submit + get round trip:      %12.2f us median, %.2f us p99 (target < 20)\n",
                 median, p99);
     std::printf("tree reduction, %ld leaves: %12.4f s   (target < 0.3)\n", o.leaves, tree);
+    if (o.processes) {
+      std::printf("4 worker processes connected: %12.4f s   (target < 0.5)\n", p.startup_s);
+      std::printf("processes: map of 100,000:    %12.0f tasks/s   (target >= 200,000)\n",
+                  p.map_rate);
+      std::printf("processes: round trip:        %12.2f us median (target < 250)\n",
+                  p.roundtrip_median);
+      std::printf("256 MiB worker to worker:     %12.3f GB/s (target >= 1)\n", p.transfer_gbps);
+      std::printf("SIGKILL to all results back:  %12.3f s (2,000 tasks of 5 ms)\n",
+                  p.recovery_s);
+    }
   }
   return 0;
 }

@@ -35,7 +35,7 @@ std::uint16_t node::publish(const caf::actor& a, const std::string& host, std::u
 }
 
 caf::actor node::connect(const std::string& address, std::chrono::nanoseconds timeout,
-                         const std::string& who) {
+                         const std::string& who, const std::function<bool()>& give_up) {
   auto [host, port] = net::split_address(address);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto backoff = std::chrono::milliseconds(20);
@@ -46,7 +46,7 @@ caf::actor node::connect(const std::string& address, std::chrono::nanoseconds ti
       return *r;
     last = system().render(r.error());
     auto now = std::chrono::steady_clock::now();
-    if (now + backoff > deadline)
+    if (now + backoff > deadline || (give_up && give_up()))
       break;
     spdlog::debug("troupe {}: connecting to {} failed ({}), retrying in {} ms", who, address, last,
                   backoff.count());

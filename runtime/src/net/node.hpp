@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -31,8 +32,9 @@ public:
   /// The actor published at `address` (tcp://host:port), retrying with
   /// backoff until `timeout`. Throws config_error for a malformed address,
   /// connection_error when nothing answers in time.
+  /// `give_up` is asked between attempts (a worker told to stop).
   caf::actor connect(const std::string& address, std::chrono::nanoseconds timeout,
-                     const std::string& who);
+                     const std::string& who, const std::function<bool()>& give_up = {});
 
 private:
   actor_runtime rt_{true};

@@ -125,8 +125,11 @@ int worker_main(const std::vector<std::string>& args) {
   for (bool first = true;; first = false) {
     caf::actor sched;
     try {
-      sched = n->connect(address, first ? connect_timeout : reconnect, "worker " + wc.name);
+      sched = n->connect(address, first ? connect_timeout : reconnect, "worker " + wc.name,
+                         [] { return stop_requested(); });
     } catch (const connection_error& e) {
+      if (stop_requested())
+        return 0;
       std::cerr << e.what() << (first ? "" : "; exiting") << "\n";
       return 3;
     }
