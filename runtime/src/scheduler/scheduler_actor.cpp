@@ -181,9 +181,14 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
     }
     for (auto it = st.workers.begin(); it != st.workers.end(); ++it)
       if (it->second.address() == m.source) {
-        spdlog::error("troupe scheduler: worker {} stopped unexpectedly", it->first);
-        st.core.remove_worker(it->first);
+        auto id = it->first;
+        spdlog::error("troupe scheduler: worker {} stopped unexpectedly", id);
+        // Erased before flush, which erases retired workers (this one too, if
+        // it was retiring) and would leave `it` dangling.
         st.workers.erase(it);
+        outbox out;
+        st.core.lose_worker(id, out);
+        flush(self, out);
         broadcast_directory(self);
         return;
       }

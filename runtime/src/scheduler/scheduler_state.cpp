@@ -33,7 +33,8 @@ void erase_value(V& v, const T& x) {
 
 } // namespace
 
-scheduler_state::scheduler_state() : index_(1024) {}
+scheduler_state::scheduler_state(std::uint32_t allowed_failures)
+    : index_(1024), allowed_failures_(allowed_failures) {}
 
 // -- workers and clients ------------------------------------------------------
 
@@ -101,7 +102,9 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
     chunks_.emplace_back();
   }
   chunks_[chunk_id].args = std::move(batch.args);
-  chunks_[chunk_id].live = 0;
+  // The batch holds its chunk until the end: a task erred and forgotten
+  // meanwhile must not free it under the rest.
+  chunks_[chunk_id].live = 1;
   std::vector<std::uint32_t> fn_ids;
   fn_ids.reserve(batch.functions.size());
   for (auto& f : batch.functions)
@@ -111,7 +114,7 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
   for (std::size_t i = 0; i < n; ++i) {
     task_key key = batch.keys[i];
     if (index_.find(key) != flat_key_map::npos)
-      continue;  // same pure key: already known, runs once
+      continue;  // same pure key: already known, runs once (revived below if needed)
     std::uint32_t idx = new_record();
     index_.insert(key, idx);
     auto& r = records_[idx];
@@ -139,9 +142,11 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
       dep.dependents.push_back(idx);
       ++dep.pending_dependents;
       dep.orphaned = false;
-      if (dep.state == task_state::erred && error.empty())
+      if (dep.state == task_state::released)  // kept as lineage: compute it again
+        recompute(didx, none, out);
+      if (records_[didx].state == task_state::erred && error.empty())
         error = errors_[didx];
-      else if (dep.state != task_state::memory)
+      else if (records_[didx].state != task_state::memory)
         ++r.waiting_on;
     }
     if (!error.empty()) {
@@ -158,6 +163,8 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
     if (idx == flat_key_map::npos)
       continue;
     add_want(idx, client);
+    if (records_[idx].state == task_state::released)
+      recompute(idx, none, out);
     auto& r = records_[idx];
     if (r.state == task_state::memory)
       notify_client(idx, client, proto::key_status::memory, {}, out);
@@ -165,8 +172,9 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
       notify_client(idx, client, proto::key_status::erred, errors_[idx], out);
   }
   for (auto& [idx, payload] : failed)
-    on_error(idx, std::move(payload), out);
-  if (chunks_[chunk_id].live == 0) {
+    if (!stale(idx))  // an earlier one's error may have erred and forgotten it
+      on_error(idx, std::move(payload), out);
+  if (--chunks_[chunk_id].live == 0) {
     chunks_[chunk_id].args = std::string{};
     free_chunks_.push_back(chunk_id);
   }
@@ -208,16 +216,18 @@ void scheduler_state::finished(const proto::done_batch& b, outbox& out) {
       case proto::outcome::failed:
         if (r.retries_left > 0 && !r.orphaned) {
           --r.retries_left;
-          make_ready(idx);
+          requeue(idx, out);
         } else {
           on_error(idx, std::string{data}, out);
         }
         break;
       case proto::outcome::missing_dep:
+        // An input's holder died (or it moved): requeue waits for it if it is
+        // being recomputed.
         if (++r.fetch_failures > 3)
           on_error(idx, std::string{data}, out);
         else
-          make_ready(idx);
+          requeue(idx, out);
         break;
     }
   }
@@ -230,11 +240,8 @@ void scheduler_state::on_memory(std::uint32_t idx, std::uint32_t worker, std::ui
   auto& r = records_[idx];
   set_state(idx, task_state::memory);
   r.holder = none;
+  r.orphaned = false;  // not wanted, then: check_release below frees it
   add_holder(idx, worker, nbytes);
-  if (r.orphaned) {
-    forget(idx, out);
-    return;
-  }
   notify(idx, inline_data.empty() ? proto::key_status::memory : proto::key_status::memory_inline,
          inline_data, out);
   for (auto d : r.dependents) {
@@ -242,24 +249,25 @@ void scheduler_state::on_memory(std::uint32_t idx, std::uint32_t worker, std::ui
     if (dep.state == task_state::waiting && dep.waiting_on > 0 && --dep.waiting_on == 0)
       make_ready(d);
   }
-  auto deps = std::move(r.deps);
-  r.deps.clear();
-  for (auto d : deps) {
-    erase_value(records_[d].dependents, idx);
+  // It no longer needs its inputs' results, but keeps the edges: they are
+  // its lineage, to recompute it if its holders die.
+  for (auto d : r.deps)
     drop_dependent_ref(d, out);
-  }
   check_release(idx, out);
 }
 
 void scheduler_state::on_error(std::uint32_t first, std::string payload, outbox& out) {
   std::vector<std::uint32_t> stack{first};
-  std::vector<std::uint32_t> done;
+  std::vector<std::pair<std::uint32_t, bool>> done;  // task, was it waiting for its inputs
   while (!stack.empty()) {
     std::uint32_t idx = stack.back();
     stack.pop_back();
     auto& r = records_[idx];
-    if (r.state == task_state::erred || r.state == task_state::memory)
+    // The first may be a lost result (memory) that cannot be recomputed.
+    if (r.state == task_state::erred || (idx != first && r.state == task_state::memory))
       continue;
+    bool pending = r.state == task_state::waiting || r.state == task_state::ready
+                   || r.state == task_state::processing;
     if (r.state == task_state::processing)
       unassign(r);
     set_state(idx, task_state::erred);
@@ -269,24 +277,35 @@ void scheduler_state::on_error(std::uint32_t first, std::string payload, outbox&
     for (auto d : r.dependents)
       if (records_[d].state == task_state::waiting || records_[d].state == task_state::ready)
         stack.push_back(d);
-    done.push_back(idx);
+    done.emplace_back(idx, pending);
   }
-  // Failed tasks no longer need their inputs; then forget what nobody wants.
-  for (auto idx : done) {
+  // Failed tasks are not recomputed: they drop their inputs, lineage and all,
+  // every one before anything is forgotten (forget trusts an erred task to
+  // hold no input). Then forget what nobody wants.
+  std::vector<std::uint32_t> inputs;
+  for (auto [idx, pending] : done) {
     auto deps = std::move(records_[idx].deps);
     records_[idx].deps.clear();
     for (auto d : deps) {
-      erase_value(records_[d].dependents, idx);
-      drop_dependent_ref(d, out);
+      auto& dep = records_[d];
+      erase_value(dep.dependents, idx);
+      if (pending && dep.pending_dependents > 0)
+        --dep.pending_dependents;
+      inputs.push_back(d);
     }
   }
-  for (auto idx : done)
-    if (records_[idx].state == task_state::erred)
+  for (auto d : inputs)
+    if (!stale(d))
+      check_release(d, out);
+  for (auto [idx, pending] : done)
+    if (!stale(idx) && records_[idx].state == task_state::erred)
       check_release(idx, out);
 }
 
 void scheduler_state::acquired(const proto::acquired& msg, outbox& out) {
   std::uint32_t w = msg.worker;
+  if (w >= workers_.size() || !workers_[w].alive)
+    return;  // sent before it died: its copies are gone
   spdlog::debug("troupe scheduler: worker {} acquired {} results", w, msg.keys.size());
   for (std::size_t i = 0; i < msg.keys.size(); ++i) {
     std::uint32_t idx = index_.find(msg.keys[i]);
@@ -312,20 +331,7 @@ void scheduler_state::acquired(const proto::acquired& msg, outbox& out) {
       auto& hw = workers_[h];
       if (h == w || !hw.moving)
         continue;
-      if (r.holder == h) {
-        auto it = extra_holders_.find(idx);
-        r.holder = it->second.back();
-        it->second.pop_back();
-        if (it->second.empty())
-          extra_holders_.erase(it);
-      } else {
-        auto it = extra_holders_.find(idx);
-        erase_value(it->second, h);
-        if (it->second.empty())
-          extra_holders_.erase(it);
-      }
-      hw.managed_bytes -= std::min(hw.managed_bytes, r.nbytes);
-      hw.n_keys -= std::min<std::uint64_t>(hw.n_keys, 1);
+      drop_holder(idx, h);
       if (hw.moves_pending > 0 && --hw.moves_pending == 0)
         out.retired.push_back(h);
     }
@@ -337,6 +343,7 @@ void scheduler_state::acquired(const proto::acquired& msg, outbox& out) {
         if (o.alive && !o.retiring) {
           out.moves.push_back({w, o.id, {r.key}});
           ++ww.moves_pending;
+          ww.move_targets.push_back(o.id);
           break;
         }
     }
@@ -349,8 +356,11 @@ void scheduler_state::scatter(std::uint32_t client, proto::scatter& msg, outbox&
   for (std::size_t i = 0; i < msg.keys.size(); ++i) {
     task_key key = msg.keys[i];
     std::uint32_t idx = index_.find(key);
-    if (idx != flat_key_map::npos) {
+    bool again = idx != flat_key_map::npos && records_[idx].state == task_state::released;
+    if (idx != flat_key_map::npos && !(again && records_[idx].scattered)) {
       add_want(idx, client);
+      if (again)  // kept as lineage, computed: compute it again
+        recompute(idx, none, out);
       if (records_[idx].state == task_state::memory)
         notify_client(idx, client, proto::key_status::memory, {}, out);
       continue;
@@ -360,8 +370,10 @@ void scheduler_state::scatter(std::uint32_t client, proto::scatter& msg, outbox&
       if (w.alive && !w.retiring
           && (target == none || w.managed_bytes < workers_[target].managed_bytes))
         target = w.id;
-    idx = new_record();
-    index_.insert(key, idx);
+    if (!again) {  // else: released scattered data kept as lineage; store it again
+      idx = new_record();
+      index_.insert(key, idx);
+    }
     auto& r = records_[idx];
     r.key = key;
     r.function = fn;
@@ -421,13 +433,9 @@ void scheduler_state::cancel_one(std::uint32_t first, outbox& out) {
     records_[idx].wanter_count = 0;
     extra_wanters_.erase(idx);
   }
-  for (auto it = order.rbegin(); it != order.rend(); ++it) {
-    auto& r = records_[*it];
-    if (r.state == task_state::processing)
-      r.orphaned = true;
-    else if (r.pending_dependents == 0)
-      forget(*it, out);
-  }
+  for (auto it = order.rbegin(); it != order.rend(); ++it)
+    if (!stale(*it))
+      check_release(*it, out);
 }
 
 bool scheduler_state::wanted(std::uint32_t idx) const {
@@ -481,14 +489,23 @@ bool scheduler_state::drop_want(std::uint32_t idx, std::uint32_t client) {
   return false;
 }
 
+bool scheduler_state::needed(std::uint32_t idx) const {
+  return wanted(idx) || records_[idx].pending_dependents > 0;
+}
+
 void scheduler_state::check_release(std::uint32_t idx, outbox& out) {
   auto& r = records_[idx];
-  if (wanted(idx) || r.pending_dependents > 0)
+  if (needed(idx))
     return;
   if (r.state == task_state::processing)
     r.orphaned = true;
   else
     forget(idx, out);
+}
+
+// A freed record (forgotten meanwhile) no longer owns its key.
+bool scheduler_state::stale(std::uint32_t idx) const {
+  return index_.find(records_[idx].key) != idx;
 }
 
 void scheduler_state::drop_dependent_ref(std::uint32_t dep, outbox& out) {
@@ -506,41 +523,57 @@ void scheduler_state::forget(std::uint32_t first, outbox& out) {
     std::uint32_t idx = stack.back();
     stack.pop_back();
     auto& r = records_[idx];
+    // A task can be pushed twice (unneeded, then without dependents): the
+    // second time it may be gone, or have nothing left to drop.
+    bool keep = !r.dependents.empty();  // lineage of a dependent's result
+    if (stale(idx) || needed(idx) || (r.state == task_state::released && keep))
+      continue;
     if (r.state == task_state::processing) {
       r.orphaned = true;
       continue;
     }
+    bool pending = r.state == task_state::waiting || r.state == task_state::ready;
     if (r.state == task_state::memory)
       free_on_holders(idx, out);
-    set_state(idx, task_state::released);
-    auto deps = std::move(r.deps);
-    for (auto d : deps) {
-      auto& dep = records_[d];
-      erase_value(dep.dependents, idx);
-      if (dep.pending_dependents > 0)
-        --dep.pending_dependents;
-      if (dep.pending_dependents == 0 && !wanted(d)) {
-        if (dep.state == task_state::processing)
-          dep.orphaned = true;
-        else if (std::find(stack.begin(), stack.end(), d) == stack.end())
-          stack.push_back(d);
-      }
-    }
-    auto& rr = records_[idx];
-    if (rr.chunk != none) {
-      auto& c = chunks_[rr.chunk];
-      if (--c.live == 0) {
-        c.args = std::string{};
-        free_chunks_.push_back(rr.chunk);
-      }
-    }
+    if (r.state != task_state::released)
+      set_state(idx, task_state::released);
     errors_.erase(idx);
-    extra_holders_.erase(idx);
-    extra_wanters_.erase(idx);
-    index_.erase(rr.key);
-    rr = task_record{};
-    free_records_.push_back(idx);
+    if (keep && !pending)
+      continue;
+    for (auto d : r.deps) {
+      auto& dep = records_[d];
+      if (!keep)
+        erase_value(dep.dependents, idx);
+      if (pending && dep.pending_dependents > 0)
+        --dep.pending_dependents;
+      if (needed(d))
+        continue;
+      if (dep.state == task_state::processing)
+        dep.orphaned = true;
+      else if (dep.state != task_state::released || dep.dependents.empty())
+        stack.push_back(d);
+    }
+    if (!keep)
+      erase_record(idx);
   }
+}
+
+void scheduler_state::erase_record(std::uint32_t idx) {
+  auto& r = records_[idx];
+  if (r.chunk != none) {
+    auto& c = chunks_[r.chunk];
+    if (--c.live == 0) {
+      c.args = std::string{};
+      free_chunks_.push_back(r.chunk);
+    }
+  }
+  errors_.erase(idx);
+  deaths_.erase(idx);
+  extra_holders_.erase(idx);
+  extra_wanters_.erase(idx);
+  index_.erase(r.key);
+  r = task_record{};
+  free_records_.push_back(idx);
 }
 
 // -- placement ----------------------------------------------------------------
@@ -715,6 +748,28 @@ void scheduler_state::add_holder(std::uint32_t idx, std::uint32_t worker, std::u
   ++workers_[worker].n_keys;
 }
 
+// Removes `worker` from the holders of idx; false if it held no copy.
+bool scheduler_state::drop_holder(std::uint32_t idx, std::uint32_t worker) {
+  auto& r = records_[idx];
+  auto it = extra_holders_.find(idx);
+  bool extra = it != extra_holders_.end();
+  if (r.holder == worker) {
+    r.holder = extra ? it->second.back() : none;
+    if (extra)
+      it->second.pop_back();
+  } else if (extra && std::find(it->second.begin(), it->second.end(), worker) != it->second.end()) {
+    erase_value(it->second, worker);
+  } else {
+    return false;
+  }
+  if (extra && it->second.empty())
+    extra_holders_.erase(it);
+  auto& w = workers_[worker];
+  w.managed_bytes -= std::min(w.managed_bytes, r.nbytes);
+  w.n_keys -= std::min<std::uint64_t>(w.n_keys, 1);
+  return true;
+}
+
 void scheduler_state::free_on_holders(std::uint32_t idx, outbox& out) {
   auto& r = records_[idx];
   auto drop = [&](std::uint32_t h) {
@@ -739,6 +794,7 @@ void scheduler_state::check_retiring(outbox& out) {
     if (!w.alive || !w.retiring || w.moving || w.processing > 0)
       continue;
     w.moving = true;
+    w.move_targets.clear();
     std::unordered_map<std::uint32_t, std::vector<task_key>> plan;
     std::vector<std::uint32_t> lost;
     index_.for_each([&](std::uint64_t, std::uint32_t idx) {
@@ -752,16 +808,7 @@ void scheduler_state::check_retiring(outbox& out) {
       if (!here)
         return;
       if (it != extra_holders_.end()) {  // another copy exists: just drop this one
-        if (r.holder == w.id) {
-          r.holder = it->second.back();
-          it->second.pop_back();
-        } else {
-          erase_value(it->second, w.id);
-        }
-        if (it->second.empty())
-          extra_holders_.erase(it);
-        w.managed_bytes -= std::min(w.managed_bytes, r.nbytes);
-        w.n_keys -= std::min<std::uint64_t>(w.n_keys, 1);
+        drop_holder(idx, w.id);
         return;
       }
       std::uint32_t target = none;
@@ -783,20 +830,18 @@ void scheduler_state::check_retiring(outbox& out) {
       for (auto k : keys)
         planned += records_[index_.find(k)].nbytes;
       workers_[target].managed_bytes -= planned;  // add_holder counts them on arrival
+      w.move_targets.push_back(target);
       out.moves.push_back({w.id, target, std::move(keys)});
     }
+    // Erring them (memory -> erred) tells the wanters and the dependents.
     for (auto idx : lost) {
-      notify(idx, proto::key_status::erred,
-             error_payload(functions_[records_[idx].function], "troupe::lost_result",
-                           "the result was lost: its worker retired and no worker remained"),
-             out);
-      records_[idx].holder = none;
-      w.managed_bytes -= std::min(w.managed_bytes, records_[idx].nbytes);
-      w.n_keys -= std::min<std::uint64_t>(w.n_keys, 1);
-      records_[idx].wanter = none;
-      extra_wanters_.erase(idx);
-      records_[idx].pending_dependents = 0;
-      forget(idx, out);
+      if (stale(idx) || records_[idx].state != task_state::memory)
+        continue;  // an earlier error released it
+      drop_holder(idx, w.id);
+      on_error(idx,
+               error_payload(functions_[records_[idx].function], "troupe::lost_result",
+                             "the result was lost: its worker retired and no worker remained"),
+               out);
     }
     spdlog::debug("troupe scheduler: worker {} retiring: {} results to move, {} lost", w.id,
                   w.moves_pending, lost.size());

@@ -57,6 +57,7 @@ struct worker_record {
   bool retiring = false;
   bool moving = false;  // hand-over of its results under way
   std::uint64_t moves_pending = 0;
+  std::vector<std::uint32_t> move_targets;  // where the hand-over sends them
 };
 
 /// Messages to send after handling one event, grouped per receiver.
@@ -81,7 +82,10 @@ struct outbox {
 
 class scheduler_state {
 public:
-  scheduler_state();
+  /// `allowed_failures`: how many workers may die while running one task
+  /// before it errs with troupe::killed_worker (as Dask's allowed-failures).
+  explicit scheduler_state(std::uint32_t allowed_failures = 3);
+  void set_allowed_failures(std::uint32_t n) { allowed_failures_ = n; }
 
   // -- workers and clients ---------------------------------------------------
   std::uint32_t add_worker(std::string name, std::uint32_t nthreads, std::uint64_t memory_limit,
@@ -90,6 +94,9 @@ public:
   void retire_workers(const std::vector<std::uint32_t>& ids, outbox& out);
   /// Forgets a worker that stopped (after retiring).
   void remove_worker(std::uint32_t id);
+  /// A worker died without warning: its tasks run elsewhere and the results
+  /// only it held are recomputed from their lineage if still needed.
+  void lose_worker(std::uint32_t id, outbox& out);
   std::uint32_t add_client();
   void remove_client(std::uint32_t client, outbox& out);
 
@@ -111,6 +118,9 @@ public:
   std::size_t n_tasks() const { return index_.size(); }
   /// Transitions that legal_transition() forbids; always 0 unless buggy.
   std::uint64_t illegal_transitions() const { return illegal_transitions_; }
+  /// The first inconsistency in the bookkeeping (edges, counts, states), or
+  /// "" (as Dask's validate_state). Walks every task: for tests.
+  std::string validate() const;
   /// Task counts: waiting, ready, processing, memory, erred.
   std::vector<std::uint64_t> task_counts() const;
   /// Estimated seconds a task of this function takes (moving average).
@@ -140,14 +150,32 @@ private:
   bool wanted(std::uint32_t idx) const;
   void add_want(std::uint32_t idx, std::uint32_t client);
   bool drop_want(std::uint32_t idx, std::uint32_t client);
-  /// Forgets the task if nobody (client or dependent) needs it any more.
+  /// Forgets (or releases) the task if nobody, client or dependent, needs it.
   void check_release(std::uint32_t idx, outbox& out);
+  bool needed(std::uint32_t idx) const;
+  /// Frees what nobody needs, from idx up through its inputs. A record stays
+  /// (released) while a dependent keeps it as lineage.
   void forget(std::uint32_t idx, outbox& out);
+  bool stale(std::uint32_t idx) const;
+  void erase_record(std::uint32_t idx);
   void drop_dependent_ref(std::uint32_t dep_idx, outbox& out);
   void cancel_one(std::uint32_t idx, outbox& out);
   void add_holder(std::uint32_t idx, std::uint32_t worker, std::uint64_t nbytes);
+  bool drop_holder(std::uint32_t idx, std::uint32_t worker);
   void free_on_holders(std::uint32_t idx, outbox& out);
   void check_retiring(outbox& out);
+
+  std::string validate_task(std::uint32_t idx) const;
+
+  // -- recovery (scheduler_recovery.cpp) ---------------------------------------
+  void requeue(std::uint32_t idx, outbox& out);
+  void rerun_after_death(std::uint32_t dead, const std::vector<std::uint32_t>& tasks,
+                         outbox& out);
+  void recompute(std::uint32_t idx, std::uint32_t dead, outbox& out);
+  void count_as_missing(std::uint32_t idx);
+  void replan_moves_to(std::uint32_t dead);
+  std::string killed_worker_payload(std::uint32_t idx) const;
+  std::string lost_data_payload(std::uint32_t idx, std::uint32_t dead) const;
 
   std::vector<task_record> records_;
   std::vector<std::uint32_t> free_records_;
@@ -171,6 +199,9 @@ private:
   std::unordered_map<std::uint32_t, std::vector<std::pair<std::uint32_t, std::uint32_t>>>
     extra_wanters_;
   std::unordered_map<std::uint32_t, std::string> errors_;  // task -> payload
+  // task -> workers that died while running it ("suspicious", in Dask's words)
+  std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> deaths_;
+  std::uint32_t allowed_failures_ = 3;
 
   // Ready tasks, lowest priority first. Most become ready in priority order
   // (a map, a graph's leaves): those go to a FIFO; the rest to a heap.

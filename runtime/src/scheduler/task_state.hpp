@@ -6,7 +6,7 @@
 namespace troupe::internal {
 
 enum class task_state : std::uint8_t {
-  released,    // known, not (or no longer) wanted: about to be forgotten
+  released,    // no result, not needed: new, or kept as a dependent's lineage
   waiting,     // some dependency not yet in memory
   ready,       // all dependencies in memory, queued for a worker
   processing,  // sent to a worker
@@ -27,15 +27,25 @@ constexpr const char* to_string(task_state s) {
 }
 
 /// The transitions the scheduler may make; anything else is a bug.
+/// Losing results adds some: a result only a dead worker held goes back to
+/// waiting or ready to be recomputed from its lineage (memory -> waiting/ready),
+/// or errs if it cannot be: scattered data has no lineage, and a retiring
+/// worker may find no one to take it (memory -> erred; released -> erred for
+/// released scattered data needed again). A task whose input went missing
+/// waits again (ready/processing -> waiting).
 constexpr bool legal_transition(task_state from, task_state to) {
   using s = task_state;
   switch (from) {
-    case s::released: return to == s::waiting || to == s::ready || to == s::processing;
+    case s::released:
+      return to == s::waiting || to == s::ready || to == s::processing || to == s::erred;
     case s::waiting: return to == s::ready || to == s::erred || to == s::released;
-    case s::ready: return to == s::processing || to == s::erred || to == s::released;
+    case s::ready:
+      return to == s::processing || to == s::erred || to == s::released || to == s::waiting;
     case s::processing:
-      return to == s::memory || to == s::erred || to == s::ready || to == s::released;
-    case s::memory: return to == s::released;
+      return to == s::memory || to == s::erred || to == s::ready || to == s::released
+             || to == s::waiting;
+    case s::memory:
+      return to == s::released || to == s::waiting || to == s::ready || to == s::erred;
     case s::erred: return to == s::released;
   }
   return false;
