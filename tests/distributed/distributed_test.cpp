@@ -107,6 +107,39 @@ TEST(distributed, inputs_move_worker_to_worker_not_through_scheduler) {
   EXPECT_EQ(x.get(timeout), blob(48, 1));
 }
 
+// SIGKILL a worker in the middle of a graph: its running tasks move, the
+// results only it held are recomputed, and the answer is right.
+TEST(distributed, sigkill_a_worker_mid_graph_gives_the_right_answer) {
+  process_cluster pc{3};
+  troupe::client c{pc.address};
+  c.wait_for_workers(3, timeout);
+  std::vector<int> xs(300);
+  std::iota(xs.begin(), xs.end(), 0);
+  auto incs = c.map(slow_inc, xs);
+  // A reduction tree over the increments: every level depends on results
+  // spread over all workers, including the one about to die.
+  std::vector<troupe::future<int>> level = incs;
+  while (level.size() > 1) {
+    std::vector<troupe::future<int>> next;
+    for (std::size_t i = 0; i + 1 < level.size(); i += 2)
+      next.push_back(c.submit(sum_two, level[i], level[i + 1]));
+    if (level.size() % 2)
+      next.push_back(level.back());
+    level.swap(next);
+  }
+  std::size_t finished = 0;
+  for (auto& f : troupe::as_completed(incs, timeout)) {
+    (void)f;
+    if (++finished == 60)
+      break;
+  }
+  pc.workers[1]->signal(SIGKILL);
+  EXPECT_EQ(level[0].get(timeout), 300 * 301 / 2);
+  auto info = c.scheduler_info();
+  EXPECT_EQ(info.workers.size(), 2u);
+  EXPECT_EQ(info.erred, 0u);
+}
+
 TEST(distributed, scheduler_stop_stops_every_worker) {
   process_cluster pc{2};
   {
