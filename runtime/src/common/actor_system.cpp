@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdlib>
+#include <string>
 #include <thread>
 
 #include <caf/atom.hpp>
@@ -37,6 +38,13 @@ void configure_actor_system(caf::actor_system_config& cfg) {
 
 void configure_network(caf::actor_system_config& cfg) {
   cfg.load<caf::io::middleman>();
+  // Messages arrive from the middleman's I/O thread: with work stealing each
+  // hop waits for a polling thread (~270 us per round trip of 4 hops here);
+  // the sharing policy wakes one at once (~75 us). See docs/PERFORMANCE.md.
+  // TROUPE_ACTOR_POLICY=stealing restores stealing.
+  const char* policy = std::getenv("TROUPE_ACTOR_POLICY");
+  bool stealing = policy && std::string{policy} == "stealing";
+  cfg.set("scheduler.policy", stealing ? caf::atom("stealing") : caf::atom("sharing"));
   // A hung peer is only noticed through heartbeats (a killed one at once,
   // by its closed connection). Equal on every node, or peers drop each other.
   const auto& settings = current_config().scheduler;

@@ -98,11 +98,15 @@ void fetch_over_data_path(worker_actor* self, const std::string& address,
   st.transfers->post([me = caf::actor_cast<caf::actor>(self), id, address, keys = std::move(keys)] {
     proto::fetch_done done;
     done.id = id;
+    auto t0 = std::chrono::steady_clock::now();
     try {
       done.got = data_client::shared().fetch(address, keys, fetch_timeout);
     } catch (const std::exception& e) {
       done.error = e.what();
     }
+    spdlog::debug("troupe worker: fetched {} keys, {} bytes from {} in {:.6f} s", keys.size(),
+                  done.got.data.size(), address,
+                  std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
     caf::anon_send(me, std::move(done));
   });
 }
