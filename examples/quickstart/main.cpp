@@ -1,7 +1,11 @@
 // The seed-002 tutorial in C++: toy functions that sleep to simulate work,
 // one delayed chain, then 30 chains on 1 worker, then again on 4 workers.
+//   quickstart               workers are threads of this process
+//   quickstart --processes   workers are processes running this program
+//                            (troupe::init below makes that work)
 #include <chrono>
 #include <cmath>
+#include <cstring>
 #include <iostream>
 #include <thread>
 #include <vector>
@@ -34,8 +38,10 @@ double seconds(F&& f) {
   return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-int main() {
-  troupe::local_cluster cluster{{.n_workers = 1, .threads_per_worker = 1}};
+int main(int argc, char** argv) {
+  troupe::init(argc, argv);  // in a worker process: serves tasks, never returns
+  bool processes = argc > 1 && std::strcmp(argv[1], "--processes") == 0;
+  troupe::local_cluster cluster{{.n_workers = 1, .threads_per_worker = 1, .processes = processes}};
   troupe::client client{cluster};
   std::cout << cluster << "\n";
 

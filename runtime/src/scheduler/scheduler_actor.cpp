@@ -12,6 +12,7 @@
 #include "protocol/messages.hpp"
 #include "protocol/validate.hpp"
 #include "scheduler/scheduler_state.hpp"
+#include "troupe/config.hpp"
 
 namespace troupe::internal {
 
@@ -156,6 +157,7 @@ void flush(scheduler_actor* self, outbox& out) {
 
 caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
   self->state.address = std::move(address);
+  self->state.core.set_allowed_failures(current_config().scheduler.allowed_failures);
   // CAF's logger is compiled out in Debian's build: say why an actor dies.
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) -> caf::error {
     try {
