@@ -2,6 +2,8 @@
 // between workers, a worker killed mid-graph, shutdown without orphans.
 #include <csignal>
 #include <fstream>
+#include <future>
+#include <iostream>
 #include <set>
 #include <numeric>
 #include <thread>
@@ -140,6 +142,27 @@ TEST(distributed, sigkill_a_worker_mid_graph_gives_the_right_answer) {
   EXPECT_EQ(info.erred, 0u);
 }
 
+// A client process that dies has its work released: nothing of it is left
+// waiting, queued or held.
+TEST(distributed, a_client_that_dies_has_its_work_released) {
+  process_cluster pc{1};
+  troupe::client watcher{pc.address};
+  watcher.wait_for_workers(1, timeout);
+  troupe_test::child_process doomed{{troupe_test::self_exe(), "--submit-and-hang", pc.address}};
+  ASSERT_TRUE(doomed.wait_for_line("submitted", std::chrono::seconds(30))) << doomed.output();
+  auto busy = watcher.scheduler_info();
+  EXPECT_GT(busy.waiting + busy.ready + busy.processing + busy.memory, 100u);
+  doomed.signal(SIGKILL);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(30);
+  troupe::cluster_info info;
+  do {  // each iteration is a request to the scheduler: no sleep needed
+    info = watcher.scheduler_info();
+  } while (info.waiting + info.ready + info.processing + info.memory > 0
+           && std::chrono::steady_clock::now() < deadline);
+  EXPECT_EQ(info.waiting + info.ready + info.processing + info.memory, 0u);
+  EXPECT_EQ(info.workers.at(0).n_keys, 0u);
+}
+
 TEST(distributed, scheduler_stop_stops_every_worker) {
   process_cluster pc{2};
   {
@@ -242,8 +265,23 @@ TEST(process_cluster_facade, bad_options_and_profiles_are_named) {
 
 } // namespace
 
+// A client that submits work and then hangs until it is killed.
+int submit_and_hang(const std::string& address) {
+  troupe::client c{address};
+  std::vector<int> xs(200);
+  std::iota(xs.begin(), xs.end(), 0);
+  auto fs = c.map(slow_inc, xs);
+  auto total = c.submit(sum_two, fs[0], fs[1]);
+  c.sync();
+  std::cout << "submitted" << std::endl;
+  std::promise<void>().get_future().wait();  // until SIGKILL
+  return 0;
+}
+
 int main(int argc, char** argv) {
   troupe::init(argc, argv);  // as a worker process: serves, then exits
+  if (argc == 3 && std::string{argv[1]} == "--submit-and-hang")
+    return submit_and_hang(argv[2]);
   ::testing::InitGoogleTest(&argc, argv);
   return RUN_ALL_TESTS();
 }
