@@ -17,6 +17,18 @@ Workloads (Dask side):
                             to 65,536 leaves (reported as such).
   threaded_map_tasks_per_s  the map workload as N dask.delayed(inc) calls
                             computed with scheduler="threads" (2 threads).
+  cluster_startup_s         LocalCluster(2 worker processes) until both connected
+                            (troupe's proc_startup_s starts 4).
+  transfer_gb_per_s         a 256 MiB bytes result made on one worker, used by a task
+                            pinned to the other (workers=[...]): time of that task.
+  recovery_s                2,000 tasks sleeping 5 ms on 2 workers; after 500 results
+                            one worker process is killed (SIGKILL); time until all
+                            results are back.
+
+troupe's process figures (proc_*, transfer, recovery) run on worker processes
+too (troupe's local_cluster with processes = true), so they compare like with
+like with Dask's LocalCluster; troupe's map/round trip/tree figures are on its
+in-process cluster.
 
 The cluster is a LocalCluster(n_workers=2, threads_per_worker=1, processes=True),
 i.e. Dask's normal distributed scheduler with worker processes.
@@ -46,6 +58,15 @@ METRICS = [
     ("roundtrip_us_p99", True, "us"),
     ("tree_65536_s", True, "s"),
 ]
+# troupe on worker processes against the same Dask figure:
+# (row name, troupe key, dask key, lower_is_better, unit)
+PROCESS_METRICS = [
+    ("proc_map_tasks_per_s", "proc_map_tasks_per_s", "map_tasks_per_s", False, "tasks/s"),
+    ("proc_roundtrip_us_median", "proc_roundtrip_us_median", "roundtrip_us_median", True, "us"),
+    ("proc_startup_s", "proc_startup_s", "cluster_startup_s", True, "s"),
+    ("transfer_gb_per_s", "transfer_gb_per_s", "transfer_gb_per_s", False, "GB/s"),
+    ("recovery_s", "recovery_s", "recovery_s", True, "s"),
+]
 
 
 # Task functions: module level so worker processes can run them.
@@ -55,6 +76,21 @@ def inc(x):
 
 def add(x, y):
     return x + y
+
+
+def blob(mib, seed):
+    b = bytearray(mib << 20)
+    b[::4096] = bytes((seed + i) % 256 for i in range(len(b[::4096])))
+    return bytes(b)
+
+
+def length(b):
+    return len(b)
+
+
+def sleepy_inc(x):
+    time.sleep(0.005)
+    return x + 1
 
 
 class Deadline(Exception):
@@ -221,6 +257,33 @@ def run_dask(args):
             if L != TREE_REF_LEAVES:
                 notes.append(f"Dask tree_65536_s is scaled linearly from {L} leaves "
                              f"({dt:.3f} s measured x {TREE_REF_LEAVES / L:g})")
+        log("distributed: 256 MiB result moved worker to worker")
+        with deadline(t, "transfer"):
+            workers = sorted(client.scheduler_info()["workers"])
+            x = client.submit(blob, 256, 1, workers=[workers[0]], pure=False)
+            distributed.wait([x], timeout=t)
+            t0 = time.perf_counter()
+            n = client.submit(length, x, workers=[workers[1]], pure=False).result(timeout=t)
+            dt = time.perf_counter() - t0
+            assert n == 256 << 20
+            res["transfer_gb_per_s"] = (256 << 20) / dt / 1e9
+            del x
+
+        log("distributed: SIGKILL one of 2 workers running 2,000 tasks of 5 ms")
+        with deadline(t, "recovery"):
+            pids = client.run(os.getpid)
+            futs = client.map(sleepy_inc, range(2000), pure=False)
+            done = 0
+            for _ in distributed.as_completed(futs):
+                done += 1
+                if done == 500:
+                    break
+            t0 = time.perf_counter()
+            os.kill(sorted(pids.values())[-1], signal.SIGKILL)
+            out = client.gather(futs)
+            res["recovery_s"] = time.perf_counter() - t0
+            assert out == [i + 1 for i in range(2000)]
+            del futs
     finally:
         try:
             with deadline(60, "cluster shutdown"):
@@ -257,6 +320,9 @@ def build_rows(troupe, dask):
     for name, lower, unit in METRICS:
         tv, dv = troupe.get(name), dask.get(name)
         rows.append((name, unit, tv, dv, ratio(tv, dv, lower)))
+    for row, tk, dk, lower, unit in PROCESS_METRICS:
+        tv, dv = troupe.get(tk), dask.get(dk)
+        rows.append((row, unit, tv, dv, ratio(tv, dv, lower)))
     # troupe's map figure against Dask's threaded scheduler on the same workload
     tv, dv = troupe.get("map_tasks_per_s"), dask.get("threaded_map_tasks_per_s")
     rows.append(("map_tasks_per_s_vs_threaded", "tasks/s", tv, dv, ratio(tv, dv, False)))
