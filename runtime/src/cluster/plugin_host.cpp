@@ -1,6 +1,8 @@
 // Finding and loading plugins; checking options against their schema.
 #include "cluster/plugin_host.hpp"
 
+#include "troupe/config.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -201,65 +203,23 @@ std::string trim_lower(const std::string& s) {
   return out;
 }
 
-// A non-negative decimal number, then an optional unit (spaces allowed).
-bool split_number(const std::string& text, double& number, std::string& unit) {
-  auto s = trim_lower(text);
-  std::size_t i = 0;
-  while (i < s.size() && (std::isdigit(static_cast<unsigned char>(s[i])) || s[i] == '.'))
-    ++i;
-  if (i == 0)
-    return false;
-  auto [ptr, ec] = std::from_chars(s.data(), s.data() + i, number);
-  if (ec != std::errc{} || ptr != s.data() + i || !std::isfinite(number))
-    return false;
-  unit = trim_lower(s.substr(i));
-  return true;
-}
-
 } // namespace
 
+// One grammar for units everywhere: the configuration's (troupe/config.hpp).
 std::optional<std::uint64_t> parse_byte_size(const std::string& text) {
-  static const std::pair<const char*, double> units[] = {
-      {"", 1},          {"b", 1},          {"k", 1e3},        {"kb", 1e3},
-      {"kib", 1024.0},  {"ki", 1024.0},    {"m", 1e6},        {"mb", 1e6},
-      {"mib", 1 << 20}, {"mi", 1 << 20},   {"g", 1e9},        {"gb", 1e9},
-      {"gib", 1 << 30}, {"gi", 1 << 30},   {"t", 1e12},       {"tb", 1e12},
-      {"tib", 0x1p40},  {"ti", 0x1p40},    {"p", 1e15},       {"pb", 1e15},
-      {"pib", 0x1p50},  {"pi", 0x1p50}};
-  double n = 0;
-  std::string unit;
-  if (!split_number(text, n, unit))
+  try {
+    return parse_bytes(text);
+  } catch (const config_error&) {
     return std::nullopt;
-  for (auto& [name, factor] : units)
-    if (unit == name) {
-      double bytes = std::floor(n * factor);
-      if (bytes >= 0x1p63)
-        return std::nullopt;
-      return static_cast<std::uint64_t>(bytes);
-    }
-  return std::nullopt;
+  }
 }
 
 std::optional<std::chrono::nanoseconds> parse_time_span(const std::string& text) {
-  static const std::pair<const char*, double> units[] = {
-      {"", 1},           {"s", 1},         {"sec", 1},        {"secs", 1},
-      {"second", 1},     {"seconds", 1},   {"ns", 1e-9},      {"us", 1e-6},
-      {"\xc2\xb5s", 1e-6}, {"ms", 1e-3},   {"m", 60},         {"min", 60},
-      {"mins", 60},      {"minute", 60},   {"minutes", 60},   {"h", 3600},
-      {"hr", 3600},      {"hour", 3600},   {"hours", 3600},   {"d", 86400},
-      {"day", 86400},    {"days", 86400}};
-  double n = 0;
-  std::string unit;
-  if (!split_number(text, n, unit))
+  try {
+    return parse_duration(text);
+  } catch (const config_error&) {
     return std::nullopt;
-  for (auto& [name, factor] : units)
-    if (unit == name) {
-      double ns = std::round(n * factor * 1e9);
-      if (ns >= 0x1p63)
-        return std::nullopt;
-      return std::chrono::nanoseconds{static_cast<std::int64_t>(ns)};
-    }
-  return std::nullopt;
+  }
 }
 
 // ---- options -------------------------------------------------------------
