@@ -142,6 +142,27 @@ TEST(distributed, sigkill_a_worker_mid_graph_gives_the_right_answer) {
   EXPECT_EQ(info.erred, 0u);
 }
 
+// A hung worker (SIGSTOP) sends no heartbeats: the scheduler drops it after
+// [scheduler] worker_timeout (2 s) and its work runs elsewhere.
+TEST(distributed, a_hung_worker_is_dropped_and_its_work_runs_elsewhere) {
+  process_cluster pc{2};
+  troupe::client c{pc.address};
+  c.wait_for_workers(2, timeout);
+  std::vector<int> xs(100);
+  std::iota(xs.begin(), xs.end(), 0);
+  auto warm = c.gather(c.map(square, xs), timeout);  // both workers hold results
+  pc.workers[0]->signal(SIGSTOP);
+  auto t0 = std::chrono::steady_clock::now();
+  auto fs = c.map(slow_inc, xs);
+  std::vector<int> got = c.gather(fs, timeout);
+  for (int i = 0; i < 100; ++i)
+    ASSERT_EQ(got[i], i + 1);
+  EXPECT_EQ(c.scheduler_info().workers.size(), 1u);
+  // Noticed within the 2 s timeout plus a heartbeat, not after minutes.
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(10));
+  pc.workers[0]->signal(SIGKILL);
+}
+
 // A client process that dies has its work released: nothing of it is left
 // waiting, queued or held.
 TEST(distributed, a_client_that_dies_has_its_work_released) {
