@@ -211,6 +211,28 @@ TEST(distributed, worker_gives_up_on_a_vanished_scheduler) {
   EXPECT_NE(w.output().find("cannot reach a scheduler"), std::string::npos) << w.output();
 }
 
+// The scheduler dies and a new one starts at the same address: pending
+// futures are cancelled, the client reconnects on its next call, and the
+// workers (retrying for their reconnect timeout) join the new scheduler.
+TEST(distributed, client_and_workers_reconnect_to_a_restarted_scheduler) {
+  process_cluster pc{1};
+  troupe::client c{pc.address};
+  c.wait_for_workers(1, timeout);
+  EXPECT_EQ(c.submit(square, 6).get(timeout), 36);
+  std::vector<int> xs(2000);
+  std::iota(xs.begin(), xs.end(), 0);
+  auto slow = c.map(slow_inc, xs);  // 40 s of work: still pending below
+  pc.scheduler->signal(SIGKILL);
+  EXPECT_THROW(slow.back().get(timeout), troupe::cancelled_error);
+  auto port = pc.address.substr(pc.address.rfind(':') + 1);
+  troupe_test::child_process again{{TROUPE_CLI_PATH, "scheduler", "--port", port}};
+  ASSERT_TRUE(again.wait_for_line("troupe scheduler at", std::chrono::seconds(20)))
+    << again.output();
+  EXPECT_EQ(c.submit(square, 7).get(timeout), 49);
+  c.wait_for_workers(1, timeout);
+  EXPECT_EQ(c.scheduler_info().workers.at(0).name, "w0");
+}
+
 TEST(distributed, client_to_nothing_fails_clearly) {
   try {
     troupe::client c{"tcp://127.0.0.1:1", std::chrono::milliseconds(300)};

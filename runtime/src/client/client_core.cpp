@@ -12,6 +12,7 @@
 #include "common/error_payload.hpp"
 #include "common/logging.hpp"
 #include "net/data_client.hpp"
+#include "net/node.hpp"
 #include "troupe/config.hpp"
 #include "troupe/task.hpp"
 #include "troupe/errors.hpp"
@@ -94,13 +95,70 @@ void client_core::close() {
 void client_core::on_disconnect(const std::string& why) {
   {
     std::lock_guard lock{mutex_};
-    closed_ = true;
-    close_reason_ = why;
+    if (closed_)
+      return;
+    if (address_.rfind("tcp://", 0) != 0) {  // in-process: the cluster is gone
+      closed_ = true;
+      close_reason_ = why;
+    } else {
+      // As Dask's client: the work the scheduler had is lost (its futures
+      // are cancelled), and the next call reconnects, with backoff.
+      lost_ = true;
+      spdlog::warn("troupe client: lost the scheduler at {} ({}); pending futures are "
+                   "cancelled; the next call reconnects",
+                   address_, why);
+      for (auto& weak : slots_)
+        if (auto st = weak.lock(); st && st->status.load() == future_status::pending)
+          finish(*st, future_status::cancelled);
+      index_ = flat_key_map{1024};
+      slots_.clear();
+      free_slots_.clear();
+      workers_.clear();
+      worker_names_.clear();
+      worker_data_.clear();
+    }
   }
   cv_.notify_all();
 }
 
+void client_core::reconnect_if_lost() {
+  {
+    std::lock_guard lock{mutex_};
+    if (!lost_ || closed_)
+      return;
+  }
+  auto* n = dynamic_cast<node*>(runtime_.get());
+  auto timeout = current_config().client.connect_timeout;
+  try {
+    auto sched = n->connect(address_, timeout, "client");
+    auto self = spawn_client_actor(runtime_->system(), shared_from_this(), sched);
+    auto id = blocking_request<std::uint32_t>(runtime_->system(), sched, timeout,
+                                              proto::client_hello{"client", self}, "reconnect");
+    {
+      std::lock_guard lock{release_mutex_};
+      release_target_ = self;
+      releases_.clear();  // keys of the old scheduler
+    }
+    std::lock_guard lock{mutex_};
+    scheduler_ = sched;
+    self_ = self;
+    id_ = id;
+    lost_ = false;
+    spdlog::info("troupe client: reconnected to {}", address_);
+  } catch (const error& e) {
+    {
+      std::lock_guard lock{mutex_};
+      closed_ = true;
+      close_reason_ = "lost the scheduler at " + address_ + " and could not reconnect: "
+                      + e.what();
+    }
+    cv_.notify_all();
+    throw connection_error("troupe: " + close_reason_);
+  }
+}
+
 caf::actor client_core::scheduler() {
+  reconnect_if_lost();
   std::lock_guard lock{mutex_};
   if (closed_)
     throw connection_error("troupe: " + close_reason_);
@@ -155,6 +213,7 @@ detail::state_ptr client_core::state_for(detail::task_key key, const std::string
 std::vector<detail::state_ptr> client_core::submit(detail::task_batch&& batch,
                                                    const std::vector<detail::task_key>& outputs,
                                                    const std::vector<std::string>& names) {
+  reconnect_if_lost();
   flush_releases();
   std::vector<detail::state_ptr> states;
   states.reserve(outputs.size());
@@ -176,6 +235,7 @@ std::vector<detail::state_ptr> client_core::submit(detail::task_batch&& batch,
 }
 
 std::vector<detail::state_ptr> client_core::scatter(std::vector<std::string>&& packed) {
+  reconnect_if_lost();
   proto::scatter msg;
   msg.client = id_;
   std::vector<detail::state_ptr> states;

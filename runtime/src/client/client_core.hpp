@@ -77,6 +77,9 @@ private:
   /// not have arrived yet right after connecting).
   void refresh_directory(std::chrono::nanoseconds timeout);
   caf::actor scheduler();
+  /// After losing a remote scheduler: connect again (with backoff, for
+  /// [client] connect_timeout) or close for good with a clear message.
+  void reconnect_if_lost();
 
   std::shared_ptr<actor_host> runtime_;  // keeps the actor system alive while connected
   std::string address_;
@@ -96,6 +99,7 @@ private:
   std::uint64_t finish_seq_ = 0;
   std::uint32_t waiters_ = 0;
   bool closed_ = false;
+  bool lost_ = false;  // remote scheduler gone; reconnect on the next call
   std::string close_reason_;
 
   // Releases are queued under their own lock: a future may die anywhere,
