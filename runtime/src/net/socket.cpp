@@ -46,9 +46,9 @@ bool wait_for(int fd, short events, clock::time_point deadline) {
 void tune_socket(int fd) {
   int one = 1;
   ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-  int buf = 4 << 20;  // big transfers: fewer wake-ups
-  ::setsockopt(fd, SOL_SOCKET, SO_SNDBUF, &buf, sizeof buf);
-  ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &buf, sizeof buf);
+  // No SO_SNDBUF/SO_RCVBUF: setting them turns off the kernel's buffer
+  // autotuning (which grows to tcp_rmem's maximum) and is clamped to
+  // rmem_max (~200 KB), which made large transfers slower.
 }
 
 namespace {
@@ -146,10 +146,34 @@ fd_handle connect_to(const std::string& host, std::uint16_t port, clock::time_po
   return fd;
 }
 
+namespace {
+
+// Blocking transfers with the kernel's own timeout (SO_RCVTIMEO/SO_SNDTIMEO)
+// instead of poll + non-blocking calls: a large result then moves in few
+// system calls and wake-ups (MSG_WAITALL fills the whole buffer at once).
+void set_timeout(int fd, int option, clock::time_point deadline) {
+  auto left = std::chrono::duration_cast<std::chrono::microseconds>(deadline - clock::now());
+  if (left.count() <= 0)
+    throw timeout_error("troupe: data transfer timed out");
+  timeval tv{static_cast<time_t>(left.count() / 1'000'000),
+             static_cast<suseconds_t>(left.count() % 1'000'000)};
+  ::setsockopt(fd, SOL_SOCKET, option, &tv, sizeof tv);
+}
+
+void make_blocking(int fd) {
+  int flags = ::fcntl(fd, F_GETFL);
+  if (flags >= 0 && (flags & O_NONBLOCK))
+    ::fcntl(fd, F_SETFL, flags & ~O_NONBLOCK);
+}
+
+} // namespace
+
 bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline) {
+  make_blocking(fd);
+  set_timeout(fd, SO_RCVTIMEO, deadline);
   auto* p = static_cast<char*>(data);
   while (n > 0) {
-    ssize_t r = ::recv(fd, p, n, MSG_DONTWAIT);
+    ssize_t r = ::recv(fd, p, n, MSG_WAITALL);
     if (r > 0) {
       p += r;
       n -= static_cast<std::size_t>(r);
@@ -159,18 +183,23 @@ bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline) {
       return false;
     if (errno == EINTR)
       continue;
-    if (errno != EAGAIN && errno != EWOULDBLOCK)
-      return false;
-    if (!wait_for(fd, POLLIN, deadline))
-      throw timeout_error("troupe: data transfer timed out");
+    if (errno == EAGAIN || errno == EWOULDBLOCK) {
+      if (clock::now() >= deadline)
+        throw timeout_error("troupe: data transfer timed out");
+      set_timeout(fd, SO_RCVTIMEO, deadline);
+      continue;
+    }
+    return false;
   }
   return true;
 }
 
 bool write_all(int fd, const void* data, std::size_t n, clock::time_point deadline) {
+  make_blocking(fd);
+  set_timeout(fd, SO_SNDTIMEO, deadline);
   auto* p = static_cast<const char*>(data);
   while (n > 0) {
-    ssize_t r = ::send(fd, p, n, MSG_DONTWAIT | MSG_NOSIGNAL);
+    ssize_t r = ::send(fd, p, n, MSG_NOSIGNAL);
     if (r > 0) {
       p += r;
       n -= static_cast<std::size_t>(r);
@@ -178,10 +207,13 @@ bool write_all(int fd, const void* data, std::size_t n, clock::time_point deadli
     }
     if (r < 0 && errno == EINTR)
       continue;
-    if (r < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
-      return false;
-    if (!wait_for(fd, POLLOUT, deadline))
-      throw timeout_error("troupe: data transfer timed out");
+    if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      if (clock::now() >= deadline)
+        throw timeout_error("troupe: data transfer timed out");
+      set_timeout(fd, SO_SNDTIMEO, deadline);
+      continue;
+    }
+    return false;
   }
   return true;
 }

@@ -44,7 +44,7 @@ fd_handle connect_to(const std::string& host, std::uint16_t port, clock::time_po
 bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline);
 bool write_all(int fd, const void* data, std::size_t n, clock::time_point deadline);
 
-/// TCP_NODELAY and large buffers.
+/// TCP_NODELAY (buffers are left to the kernel's autotuning).
 void tune_socket(int fd);
 
 /// Waits until fd is readable; false on timeout.
