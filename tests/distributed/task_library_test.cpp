@@ -30,6 +30,31 @@ TEST(task_library, worker_runs_tasks_from_a_loaded_library) {
   }
 }
 
+// Two workers, only one with the library: its tasks all go there, and a task
+// no worker has fails naming its function and both workers.
+TEST(task_library, tasks_go_only_to_the_worker_that_has_their_function) {
+  process_cluster pc{0};
+  pc.add_cli_worker({"--load", TROUPE_TEST_TASKLIB});  // "cli0"
+  pc.add_cli_worker();                                  // "cli1": no tasks at all
+  troupe::client c{pc.address};
+  c.wait_for_workers(2, timeout);
+  std::vector<troupe::future<int>> cubes;
+  for (int i = 0; i < 50; ++i)
+    cubes.push_back(c.submit_named<int>("cube", i));
+  for (int i = 0; i < 50; ++i)
+    EXPECT_EQ(cubes[static_cast<std::size_t>(i)].get(timeout), i * i * i) << i;
+  try {
+    c.submit_named<int>("no_such_task", 1).get(timeout);
+    FAIL() << "no error";
+  } catch (const troupe::task_error& e) {
+    std::string what = e.what();
+    EXPECT_EQ(e.exception_type(), "troupe::unknown_task");
+    EXPECT_NE(what.find("'no_such_task'"), std::string::npos) << what;
+    EXPECT_NE(what.find("cli0 [2 functions]"), std::string::npos) << what;
+    EXPECT_NE(what.find("cli1 [0 functions]"), std::string::npos) << what;
+  }
+}
+
 // Loads a library and expects the worker to exit at once saying `why`.
 void expect_refused(const std::string& path, const std::string& why) {
   child_process w{{TROUPE_CLI_PATH, "worker", "tcp://127.0.0.1:1", "--load", path}};

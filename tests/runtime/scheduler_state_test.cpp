@@ -767,6 +767,128 @@ TEST_F(scheduler_state_test, two_failures_in_one_batch_one_downstream_of_the_oth
   EXPECT_EQ(s.find(z)->state, task_state::ready);
 }
 
+// -- routing by function -----------------------------------------------------
+
+TEST_F(scheduler_state_test, tasks_go_only_to_workers_that_have_their_function) {
+  outbox out;
+  auto wf = s.add_worker("wf", 1, 0, out, {"f"});
+  auto wg = s.add_worker("wg", 1, 0, out, {"g", "h"});
+  auto c = s.add_client();
+  batch_builder b;
+  std::vector<task_key> fs, gs;
+  for (int i = 0; i < 6; ++i) {
+    fs.push_back(b.add("f", i));
+    gs.push_back(b.add("g", i));
+  }
+  b.batch.wanted = fs;
+  b.batch.wanted.insert(b.batch.wanted.end(), gs.begin(), gs.end());
+  outbox o1;
+  s.submit(c, b.batch, o1);
+  // Two tasks per thread at first; wf being full does not hold back g.
+  ASSERT_EQ(o1.runs.size(), 2u);
+  EXPECT_EQ(o1.runs[wf].functions, std::vector<std::string>{"f"});
+  EXPECT_EQ(o1.runs[wf].keys, (std::vector<task_key>{fs[0], fs[1]}));
+  EXPECT_EQ(o1.runs[wg].functions, std::vector<std::string>{"g"});
+  EXPECT_EQ(o1.runs[wg].keys, (std::vector<task_key>{gs[0], gs[1]}));
+  // Once idle, each gets the rest of its own function's tasks, none of the other's.
+  outbox o2;
+  s.finished(done(wg, o1.runs[wg], 0), o2);
+  ASSERT_EQ(o2.runs.size(), 1u);
+  EXPECT_EQ(o2.runs[wg].keys, (std::vector<task_key>{gs[2], gs[3], gs[4], gs[5]}));
+  outbox o3;
+  s.finished(done(wf, o1.runs[wf], 0), o3);
+  ASSERT_EQ(o3.runs.size(), 1u);
+  EXPECT_EQ(o3.runs[wf].keys, (std::vector<task_key>{fs[2], fs[3], fs[4], fs[5]}));
+  EXPECT_TRUE(s.runs(wf, s.find(fs[0])->function));
+  EXPECT_FALSE(s.runs(wg, s.find(fs[0])->function));
+}
+
+TEST_F(scheduler_state_test, a_task_whose_function_no_worker_has_errs_naming_it_and_the_workers) {
+  outbox out;
+  auto w0 = s.add_worker("w0", 1, 0, out, {"f"});
+  s.add_worker("w1", 1, 0, out, {"g", "h"});
+  auto c = s.add_client();
+  batch_builder b;
+  auto x = b.add("cube", 1);
+  auto y = b.add("f", 2, {x});  // its dependent errs with it
+  auto z = b.add("f", 3);       // its own function is there: it runs
+  b.batch.wanted = {y, z};
+  outbox o1;
+  s.submit(c, b.batch, o1);
+  EXPECT_EQ(s.find(x), nullptr);  // erred and wanted by nobody: forgotten
+  EXPECT_EQ(s.find(y)->state, task_state::erred);
+  ASSERT_EQ(o1.runs.size(), 1u);
+  EXPECT_EQ(o1.runs[w0].keys, std::vector<task_key>{z});
+  auto& u = o1.updates[c];
+  ASSERT_EQ(u.keys, std::vector<task_key>{y});
+  EXPECT_EQ(u.status[0], proto::key_status::erred);
+  auto e = parse_error_payload(proto::data_of(u, 0), "k");
+  EXPECT_EQ(e.exception_type, "troupe::unknown_task");
+  EXPECT_EQ(e.message.rfind("no worker has task function 'cube' (workers: w0 [1 function], w1 "
+                            "[2 functions])",
+                            0),
+            0u)
+    << e.message;
+  ASSERT_EQ(o1.warnings.size(), 1u);
+  EXPECT_NE(o1.warnings[0].find("'cube'"), std::string::npos) << o1.warnings[0];
+}
+
+TEST_F(scheduler_state_test, with_no_workers_a_task_waits_for_one_that_has_its_function) {
+  auto c = s.add_client();
+  batch_builder b;
+  auto a = b.add("f", 1);
+  b.batch.wanted = {a};
+  outbox o1;
+  s.submit(c, b.batch, o1);
+  EXPECT_TRUE(o1.empty());
+  EXPECT_EQ(s.find(a)->state, task_state::ready);
+  // Names it brings that nobody submitted yet ("e", "g") are interned too.
+  outbox o2;
+  auto w = s.add_worker("w", 1, 0, o2, {"e", "f", "g"});
+  ASSERT_EQ(o2.runs[w].keys, std::vector<task_key>{a});
+  EXPECT_EQ(o2.runs[w].functions, std::vector<std::string>{"f"});
+  auto o3 = finish(w, o2.runs[w], 0, "\x07");
+  EXPECT_EQ(s.find(a)->state, task_state::memory);
+  EXPECT_EQ(o3.updates[c].status[0], proto::key_status::memory_inline);
+  batch_builder b2;  // a name from the hello, submitted later, runs there
+  auto g = b2.add("g", 2);
+  outbox o4;
+  s.submit(c, b2.batch, o4);
+  EXPECT_EQ(o4.runs[w].keys, std::vector<task_key>{g});
+}
+
+TEST_F(scheduler_state_test, tasks_of_a_function_whose_only_worker_left_fail) {
+  outbox out;
+  auto wf = s.add_worker("wf", 1, 0, out, {"f"});
+  auto wg = s.add_worker("wg", 1, 0, out, {"g"});
+  auto c = s.add_client();
+  batch_builder b;
+  auto x = b.add("g", 1);
+  auto y = b.add("f", 2, {x});  // ready only once x is in memory
+  auto z = b.add("f", 3);       // running on wf when it dies
+  b.batch.wanted = {y, z};
+  outbox o1;
+  s.submit(c, b.batch, o1);
+  ASSERT_EQ(o1.runs[wg].keys, std::vector<task_key>{x});
+  ASSERT_EQ(o1.runs[wf].keys, std::vector<task_key>{z});
+  outbox o2;
+  s.lose_worker(wf, o2);
+  EXPECT_TRUE(o2.runs.empty());
+  ASSERT_EQ(o2.updates[c].keys, std::vector<task_key>{z});
+  auto ez = parse_error_payload(proto::data_of(o2.updates[c], 0), "k");
+  EXPECT_EQ(ez.exception_type, "troupe::unknown_task");
+  EXPECT_EQ(ez.message.rfind("no worker has task function 'f' (workers: wg [1 function])", 0), 0u)
+    << ez.message;
+  EXPECT_EQ(s.find(y)->state, task_state::waiting);
+  // x finishes: y is ready, and fails at once.
+  auto o3 = finish(wg, o1.runs[wg]);
+  EXPECT_TRUE(o3.runs.empty());
+  ASSERT_EQ(o3.updates[c].keys, std::vector<task_key>{y});
+  EXPECT_EQ(o3.updates[c].status[0], proto::key_status::erred);
+  EXPECT_EQ(parse_error_payload(proto::data_of(o3.updates[c], 0), "k").message, ez.message);
+  EXPECT_EQ(o3.frees[wg].keys, std::vector<task_key>{x});  // nobody needs x any more
+}
+
 // -- random events ------------------------------------------------------------
 
 namespace {
@@ -863,11 +985,26 @@ struct simulation {
     s.retire_workers({w}, o);
   }
 
+  // Half the workers run any function, the others some of f0, f1, f2, f3.
+  void add_worker(outbox& o) {
+    auto name = "w" + std::to_string(names++);
+    auto nthreads = 1 + static_cast<std::uint32_t>(pick(2));
+    if (pick(2)) {
+      s.add_worker(name, nthreads, 0, o);
+      return;
+    }
+    std::vector<std::string> fns;
+    for (int f = 0; f < 4; ++f)
+      if (pick(2))
+        fns.push_back("f" + std::to_string(f));
+    s.add_worker(name, nthreads, 0, o, fns);
+  }
+
   void step(outbox& o) {
     auto ws = s.worker_ids();
     auto roll = pick(100);
     if (roll < 10 || ws.empty()) {
-      s.add_worker("w" + std::to_string(names++), 1 + static_cast<std::uint32_t>(pick(2)), 0, o);
+      add_worker(o);
     } else if (roll < 25) {
       submit(o);
     } else if (roll < 60 && !runs.empty()) {

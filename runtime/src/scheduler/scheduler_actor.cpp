@@ -208,7 +208,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       auto& st = self->state;
       auto rp = self->make_response_promise();
       outbox out;
-      auto id = st.core.add_worker(h.name, h.nthreads, h.memory_limit, out);
+      auto id = st.core.add_worker(h.name, h.nthreads, h.memory_limit, out, h.functions);
       st.workers[id] = h.handle;
       st.meta[id] = {h.data_address, h.build_id};
       self->monitor(h.handle);
@@ -217,8 +217,8 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       broadcast_directory(self);
       flush(self, out);
       answer_worker_waiters(self);
-      spdlog::info("troupe scheduler: worker {} '{}' joined with {} threads", id, h.name,
-                   h.nthreads);
+      spdlog::info("troupe scheduler: worker {} '{}' joined with {} threads and {} task functions",
+                   id, h.name, h.nthreads, h.functions.size());
     },
     [self](proto::client_hello& h) -> std::uint32_t {
       auto& st = self->state;

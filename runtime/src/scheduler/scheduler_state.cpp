@@ -16,11 +16,6 @@ namespace {
 // Default estimate for a function never seen finishing (as Dask's
 // "unknown-task-duration"): small windows until real durations arrive.
 constexpr double unknown_duration = 0.5;
-// Keep about this much estimated work queued per worker thread, so tiny
-// tasks travel in big batches and long ones are not hoarded.
-constexpr double queued_seconds_per_thread = 0.005;
-constexpr std::uint64_t max_queued_per_thread = 1024;
-constexpr double transfer_bytes_per_second = 100e6;
 
 template <class V, class T>
 void erase_value(V& v, const T& x) {
@@ -39,16 +34,27 @@ scheduler_state::scheduler_state(std::uint32_t allowed_failures)
 // -- workers and clients ------------------------------------------------------
 
 std::uint32_t scheduler_state::add_worker(std::string name, std::uint32_t nthreads,
-                                          std::uint64_t memory_limit, outbox& out) {
+                                          std::uint64_t memory_limit, outbox& out,
+                                          const std::vector<std::string>& functions) {
   worker_record w;
-  w.id = static_cast<std::uint32_t>(workers_.size());
   w.name = std::move(name);
   w.nthreads = std::max<std::uint32_t>(1, nthreads);
   w.memory_limit = memory_limit;
-  w.alive = true;
-  workers_.push_back(std::move(w));
-  dispatch(out);
-  return workers_.back().id;
+  for (auto& f : functions)
+    w.functions.push_back(intern(f));
+  std::sort(w.functions.begin(), w.functions.end());
+  w.functions.erase(std::unique(w.functions.begin(), w.functions.end()), w.functions.end());
+  return join(std::move(w), out);
+}
+
+std::uint32_t scheduler_state::add_worker(std::string name, std::uint32_t nthreads,
+                                          std::uint64_t memory_limit, outbox& out) {
+  worker_record w;
+  w.name = std::move(name);
+  w.nthreads = std::max<std::uint32_t>(1, nthreads);
+  w.memory_limit = memory_limit;
+  w.any_function = true;
+  return join(std::move(w), out);
 }
 
 void scheduler_state::retire_workers(const std::vector<std::uint32_t>& ids, outbox& out) {
@@ -56,6 +62,7 @@ void scheduler_state::retire_workers(const std::vector<std::uint32_t>& ids, outb
   for (auto id : ids)
     if (id < workers_.size() && workers_[id].alive)
       workers_[id].retiring = true;
+  dispatch(out);  // tasks only they could run fail now
   check_retiring(out);
 }
 
@@ -576,135 +583,6 @@ void scheduler_state::erase_record(std::uint32_t idx) {
   free_records_.push_back(idx);
 }
 
-// -- placement ----------------------------------------------------------------
-
-void scheduler_state::make_ready(std::uint32_t idx) {
-  set_state(idx, task_state::ready);
-  ready_entry e{records_[idx].priority, idx};
-  if (ready_fifo_.empty() || ready_fifo_.back() < e)
-    ready_fifo_.push_back(e);
-  else
-    ready_heap_.push(e);
-}
-
-bool scheduler_state::can_take(const worker_record& w) const {
-  if (!w.alive || w.retiring)
-    return false;
-  if (w.processing < 2ull * w.nthreads)
-    return true;
-  return w.occupancy < queued_seconds_per_thread * w.nthreads
-         && w.processing < max_queued_per_thread * w.nthreads;
-}
-
-bool scheduler_state::hungry(const worker_record& w) const {
-  if (!w.alive || w.retiring)
-    return false;
-  if (w.processing < 2ull * w.nthreads)
-    return true;
-  // Low-water mark at half the window: a worker is topped up in big batches,
-  // not one task per finished task (which would cost a message per task).
-  return w.occupancy < 0.5 * queued_seconds_per_thread * w.nthreads
-         && w.processing < max_queued_per_thread / 2 * w.nthreads;
-}
-
-std::uint32_t scheduler_state::choose_worker(const task_record& t) const {
-  std::uint32_t best = none;
-  double best_cost = std::numeric_limits<double>::infinity();
-  std::size_t n = workers_.size();
-  for (std::size_t k = 0; k < n; ++k) {
-    std::size_t id = (rr_ + k) % n;
-    const auto& w = workers_[id];
-    if (!eligible_[id] || !can_take(w))
-      continue;
-    double cost = w.occupancy / w.nthreads;
-    for (auto d : t.deps) {
-      const auto& dep = records_[d];
-      bool local = dep.holder == w.id;
-      if (!local)
-        if (auto it = extra_holders_.find(d); it != extra_holders_.end())
-          local = std::find(it->second.begin(), it->second.end(), w.id) != it->second.end();
-      if (!local)
-        cost += static_cast<double>(dep.nbytes + 1024) / transfer_bytes_per_second;
-    }
-    if (cost < best_cost) {
-      best_cost = cost;
-      best = w.id;
-    }
-  }
-  return best;
-}
-
-void scheduler_state::dispatch(outbox& out) {
-  if (ready_empty())
-    return;
-  eligible_.resize(workers_.size());
-  bool any = false;
-  for (std::size_t i = 0; i < workers_.size(); ++i) {
-    eligible_[i] = hungry(workers_[i]) ? 1 : 0;
-    any = any || eligible_[i];
-  }
-  if (!any)
-    return;
-  while (!ready_empty()) {
-    auto [prio, idx] = ready_top();
-    auto& r = records_[idx];
-    if (r.state != task_state::ready || r.priority != prio) {
-      ready_pop();  // stale entry: cancelled, or re-queued
-      continue;
-    }
-    std::uint32_t w = choose_worker(r);
-    if (w == none)
-      return;
-    ready_pop();
-    assign(idx, w, out);
-  }
-}
-
-void scheduler_state::assign(std::uint32_t idx, std::uint32_t worker, outbox& out) {
-  auto& r = records_[idx];
-  auto& w = workers_[worker];
-  set_state(idx, task_state::processing);
-  r.holder = worker;
-  double est = duration_estimate(r.function);
-  r.est = static_cast<float>(est);
-  ++w.processing;
-  w.occupancy += est;
-  rr_ = (worker + 1) % static_cast<std::uint32_t>(workers_.size());
-  auto& b = out.runs[worker];
-  if (b.keys.empty()) {
-    std::size_t n = std::min<std::size_t>(ready_size() + 1, max_queued_per_thread * w.nthreads);
-    b.keys.reserve(n);
-    b.tickets.reserve(n);
-    b.function.reserve(n);
-    b.arg_end.reserve(n);
-    b.dep_end.reserve(n);
-    b.args.reserve(n * 8);
-  }
-  std::string_view fname = functions_[r.function];
-  std::uint32_t fi = 0;
-  while (fi < b.functions.size() && b.functions[fi] != fname)
-    ++fi;
-  if (fi == b.functions.size())
-    b.functions.emplace_back(fname);
-  b.keys.push_back(r.key);
-  b.tickets.push_back(idx);
-  b.function.push_back(fi);
-  b.args.append(chunks_[r.chunk].args, r.arg_begin, r.arg_size);
-  b.arg_end.push_back(b.args.size());
-  for (auto d : r.deps) {
-    const auto& dep = records_[d];
-    b.deps.push_back(dep.key);
-    std::uint32_t h = dep.holder;
-    if (h != worker)
-      if (auto it = extra_holders_.find(d); it != extra_holders_.end())
-        for (auto x : it->second)
-          if (x == worker)
-            h = worker;
-    b.dep_holder.push_back(h);
-  }
-  b.dep_end.push_back(static_cast<std::uint32_t>(b.deps.size()));
-}
-
 void scheduler_state::refresh_occupancy() {
   // Tasks sent while their function's duration was unknown were counted at
   // the default estimate; recount them now that a measurement exists.
@@ -895,6 +773,10 @@ std::uint32_t scheduler_state::intern(std::string_view name) {
   auto id = static_cast<std::uint32_t>(functions_.size());
   functions_.emplace_back(name);
   durations_.push_back(-1);
+  ready_.emplace_back();
+  auto& row = can_run_.emplace_back(workers_.size(), 0);
+  for (auto& w : workers_)
+    row[w.id] = w.any_function ? 1 : 0;
   function_ids_.emplace(std::string{name}, id);
   return id;
 }

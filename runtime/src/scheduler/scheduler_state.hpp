@@ -56,6 +56,8 @@ struct worker_record {
   bool alive = false;
   bool retiring = false;
   bool moving = false;  // hand-over of its results under way
+  bool any_function = false;             // its functions are unknown: assume all
+  std::vector<std::uint32_t> functions;  // interned names of the tasks it can run
   std::uint64_t moves_pending = 0;
   std::vector<std::uint32_t> move_targets;  // where the hand-over sends them
 };
@@ -88,6 +90,11 @@ public:
   void set_allowed_failures(std::uint32_t n) { allowed_failures_ = n; }
 
   // -- workers and clients ---------------------------------------------------
+  /// A worker that runs exactly `functions` (its registered task names):
+  /// only tasks of those are sent to it.
+  std::uint32_t add_worker(std::string name, std::uint32_t nthreads, std::uint64_t memory_limit,
+                           outbox& out, const std::vector<std::string>& functions);
+  /// A worker whose functions are unknown (tests): it is sent any task.
   std::uint32_t add_worker(std::string name, std::uint32_t nthreads, std::uint64_t memory_limit,
                            outbox& out);
   /// Starts retiring: no new work; once idle, their results move to others.
@@ -112,6 +119,8 @@ public:
   const task_record* find(task_key key) const;
   std::uint32_t holder_of(task_key key) const;
   std::string_view function_name(std::uint32_t id) const { return functions_[id]; }
+  /// Whether worker `w` has the task function `function` (interned).
+  bool runs(std::uint32_t w, std::uint32_t function) const { return can_run_[function][w] != 0; }
   const std::vector<worker_record>& workers() const { return workers_; }
   std::size_t n_workers() const;
   std::vector<std::uint32_t> worker_ids() const;
@@ -133,8 +142,14 @@ private:
   std::uint32_t intern(std::string_view name);
   std::uint32_t new_record();
   void set_state(std::uint32_t idx, task_state to);
+
+  // -- placement (scheduler_placement.cpp) -------------------------------------
+  std::uint32_t join(worker_record w, outbox& out);
   void make_ready(std::uint32_t idx);
   void dispatch(outbox& out);
+  bool runnable(std::uint32_t function) const;
+  void fail_unrunnable(std::uint32_t function, outbox& out);
+  std::string no_worker_message(std::uint32_t function) const;
   std::uint32_t choose_worker(const task_record& t) const;
   bool can_take(const worker_record& w) const;
   bool hungry(const worker_record& w) const;
@@ -191,6 +206,9 @@ private:
   std::vector<std::string> functions_;
   std::unordered_map<std::string, std::uint32_t> function_ids_;
   std::vector<double> durations_;  // per function, seconds; < 0: unknown
+  // Per function, per worker id: 1 if the worker has that function. A flat
+  // byte per worker keeps choose_worker free of lookups.
+  std::vector<std::vector<std::uint8_t>> can_run_;
 
   std::vector<worker_record> workers_;  // indexed by worker id
   std::uint32_t next_client_ = 0;
@@ -203,31 +221,45 @@ private:
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> deaths_;
   std::uint32_t allowed_failures_ = 3;
 
-  // Ready tasks, lowest priority first. Most become ready in priority order
-  // (a map, a graph's leaves): those go to a FIFO; the rest to a heap.
+  // Ready tasks, lowest priority first, one queue per function: tasks whose
+  // workers are all busy do not hold back tasks of other functions. Most
+  // become ready in priority order (a map, a graph's leaves): those go to a
+  // FIFO; the rest to a heap.
   using ready_entry = std::pair<std::uint64_t, std::uint32_t>;  // priority, task
-  std::deque<ready_entry> ready_fifo_;
-  std::priority_queue<ready_entry, std::vector<ready_entry>, std::greater<>> ready_heap_;
-  bool ready_empty() const { return ready_fifo_.empty() && ready_heap_.empty(); }
-  std::size_t ready_size() const { return ready_fifo_.size() + ready_heap_.size(); }
-  const ready_entry& ready_top() const {
-    if (ready_heap_.empty())
-      return ready_fifo_.front();
-    if (ready_fifo_.empty() || ready_heap_.top() < ready_fifo_.front())
-      return ready_heap_.top();
-    return ready_fifo_.front();
-  }
-  void ready_pop() {
-    if (ready_heap_.empty() || (!ready_fifo_.empty() && ready_fifo_.front() < ready_heap_.top()))
-      ready_fifo_.pop_front();
-    else
-      ready_heap_.pop();
-  }
+  struct ready_queue {
+    std::deque<ready_entry> fifo;
+    std::priority_queue<ready_entry, std::vector<ready_entry>, std::greater<>> heap;
+    bool listed = false;  // in ready_functions_
+    bool empty() const { return fifo.empty() && heap.empty(); }
+    void push(const ready_entry& e) {
+      if (fifo.empty() || fifo.back() < e)
+        fifo.push_back(e);
+      else
+        heap.push(e);
+    }
+    const ready_entry& top() const {
+      if (heap.empty())
+        return fifo.front();
+      if (fifo.empty() || heap.top() < fifo.front())
+        return heap.top();
+      return fifo.front();
+    }
+    void pop() {
+      if (heap.empty() || (!fifo.empty() && fifo.front() < heap.top()))
+        fifo.pop_front();
+      else
+        heap.pop();
+    }
+  };
+  std::vector<ready_queue> ready_;              // per function
+  std::vector<std::uint32_t> ready_functions_;  // functions whose queue may hold tasks
+  std::size_t ready_count_ = 0;                 // entries in all queues, stale ones too
   std::uint64_t batch_seq_ = 0;
   std::uint32_t rr_ = 0;  // round-robin start for placement ties
   std::uint64_t illegal_transitions_ = 0;
   std::vector<std::uint32_t> forget_stack_;
   std::vector<std::uint8_t> eligible_;  // per worker, during one dispatch
+  std::vector<std::uint64_t> head_;     // per entry of ready_functions_, during one dispatch
 };
 
 } // namespace troupe::internal

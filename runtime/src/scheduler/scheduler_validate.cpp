@@ -80,6 +80,8 @@ std::string scheduler_state::validate_task(std::uint32_t idx) const {
     case task_state::processing:
       if (r.holder == none)
         return "processing nowhere";
+      if (!r.scattered && !runs(r.holder, r.function))
+        return "processing on a worker without its function";
       break;
   }
   return {};
