@@ -166,8 +166,11 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
     spdlog::info("troupe worker {}: lost the scheduler", self->state.config.name);
     self->quit(caf::exit_reason::remote_link_unreachable);
   });
-  proto::worker_hello hello{st.config.name, st.config.nthreads, st.config.memory_limit,
-                            caf::actor_cast<caf::actor>(self)};
+  proto::worker_hello hello;
+  hello.name = st.config.name;
+  hello.nthreads = st.config.nthreads;
+  hello.memory_limit = st.config.memory_limit;
+  hello.handle = caf::actor_cast<caf::actor>(self);
   if (!st.config.data_host.empty()) {
     st.data = std::make_unique<data_server>(*st.store, st.config.data_host, st.config.name);
     hello.data_address = st.data->address();
