@@ -51,6 +51,9 @@ local_backend::local_backend(const sdk::host_api& host, const sdk::options& opts
   if (settings_.name.empty())
     settings_.name = "local";
   settings_.stop_grace = opts.get_duration("stop_grace", settings_.stop_grace);
+  settings_.restart = opts.get_bool("restart", true);
+  settings_.restart_min_uptime =
+    opts.get_duration("restart_min_uptime", settings_.restart_min_uptime);
   if (!settings_.processes && !host.has_inprocess_workers())
     throw sdk::plugin_error(TROUPE_ERR_NOT_SUPPORTED,
                             "processes = false needs a host that runs in-process workers, and "
@@ -381,10 +384,13 @@ void local_backend::run_job_unlocked(spawn_job& job, std::vector<event>& events)
     w.state = sdk::worker_state::running;
     w.pid = pid;
     w.pidfd = open_pidfd(pid);
+    w.started = clock::now();
+    w.cmd = c;
     {
       std::lock_guard lock{mutex_};
       workers_.push_back(std::move(w));
-      ++requested_;
+      if (!job.replacement)
+        ++requested_;
     }
     ++started;
     events.push_back({id, TROUPE_EVENT_STARTED, 0, "pid " + std::to_string(pid)});
@@ -392,6 +398,7 @@ void local_backend::run_job_unlocked(spawn_job& job, std::vector<event>& events)
 }
 
 void local_backend::reap_locked(std::vector<event>& events) {
+  std::vector<std::pair<std::string, command>> restarts;  // name prefix, command
   for (auto& w : workers_) {
     if (!alive(w) || w.pid <= 0)
       continue;
@@ -416,6 +423,25 @@ void local_backend::reap_locked(std::vector<event>& events) {
     w.state = ok ? sdk::worker_state::exited : sdk::worker_state::failed;
     events.push_back({w.id, ok ? TROUPE_EVENT_EXITED : TROUPE_EVENT_FAILED, w.exit_code,
                       "pid " + std::to_string(w.pid) + " " + detail});
+    // Killed or crashed (a signal), not asked to stop: start a replacement,
+    // as Dask's nanny does. Not for a worker that exited with a code (it
+    // chose to: e.g. it gave up on a lost scheduler), nor for one that died
+    // within a second of starting (a crash loop).
+    bool by_signal = r == w.pid && WIFSIGNALED(st);
+    if (settings_.restart && !w.stop_requested && by_signal && w.cmd && !quit_
+        && clock::now() - w.started >= settings_.restart_min_uptime)
+      restarts.emplace_back(w.id.substr(0, w.id.rfind('-')), *w.cmd);
+  }
+  for (auto& [prefix, c] : restarts) {
+    auto job = std::make_shared<spawn_job>();
+    job->replacement = true;
+    auto id = next_name_locked(prefix);
+    for (std::size_t i = 0; i + 1 < c.argv.size(); ++i)
+      if (c.argv[i] == "--name")
+        c.argv[i + 1] = id;
+    host().info("restarting a worker killed by a signal as " + id);
+    job->commands.emplace_back(id, std::move(c));
+    jobs_.push_back(std::move(job));
   }
 }
 
@@ -465,4 +491,8 @@ TROUPE_PLUGIN(troupe::local_plugin::local_backend, "local",
                                        "workers as processes (false: in the host, as threads)"),
               troupe::sdk::string_option("name", "local", "worker names are <name>-<i>"),
               troupe::sdk::duration_option("stop_grace", "5 s",
-                                           "time from SIGTERM to SIGKILL when stopping a worker"))
+                                           "time from SIGTERM to SIGKILL when stopping a worker"),
+              troupe::sdk::bool_option("restart", "true",
+                                       "replace a worker killed by a signal (as Dask's nanny)"),
+              troupe::sdk::duration_option("restart_min_uptime", "1 s",
+                                           "a worker that dies younger is not replaced"))

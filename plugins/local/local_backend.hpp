@@ -8,6 +8,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -27,6 +28,8 @@ struct settings {
   bool processes = true;
   std::string name = "local";
   std::chrono::nanoseconds stop_grace = std::chrono::seconds(5);  // SIGTERM -> SIGKILL
+  bool restart = true;  // replace a worker killed by a signal (as Dask's nanny)
+  std::chrono::nanoseconds restart_min_uptime = std::chrono::seconds(1);  // no crash loops
 };
 
 class local_backend final : public sdk::backend {
@@ -50,10 +53,13 @@ private:
     bool stop_requested = false;
     bool killed = false;          // SIGKILL sent
     clock::time_point deadline;   // stopping: when to SIGKILL, then when to give up
+    clock::time_point started;
+    std::optional<command> cmd;   // how it was started (processes), for a restart
   };
   struct spawn_job {
     std::vector<std::pair<std::string, command>> commands;  // id, command
     bool done = false;
+    bool replacement = false;  // restarts keep the requested count
     std::string error;
   };
   struct event {

@@ -217,7 +217,7 @@ TEST(local_plugin, stop_all_leaves_no_child_processes) {
 TEST(local_plugin, a_worker_killed_from_outside_is_reported_failed_with_the_signal) {
   worker_dir d;
   event_log log;
-  plugin_backend b{"local", {}, {}, events_to(log)};
+  plugin_backend b{"local", {}, {{"restart", false}}, events_to(log)};
   b.start_workers(spec_for(d), 1);
   ASSERT_TRUE(d.wait_ready(1));
   ASSERT_EQ(::kill(d.read_report("test-0").pid, SIGKILL), 0);
@@ -232,6 +232,26 @@ TEST(local_plugin, a_worker_killed_from_outside_is_reported_failed_with_the_sign
   EXPECT_EQ(s.exited, 1U);
   EXPECT_EQ(s.workers[0].state, plugin_worker_state::failed);
   EXPECT_EQ(s.workers[0].exit_code, -SIGKILL);
+}
+
+// As Dask's nanny: a worker killed by a signal is replaced, and the
+// requested count stays the same.
+TEST(local_plugin, a_worker_killed_by_a_signal_is_replaced) {
+  worker_dir d;
+  event_log log;
+  plugin_backend b{"local", {}, {{"restart_min_uptime", std::string{"0 s"}}}, events_to(log)};
+  b.start_workers(spec_for(d), 1);
+  ASSERT_TRUE(d.wait_ready(1));
+  ASSERT_EQ(::kill(d.read_report("test-0").pid, SIGKILL), 0);
+  auto failed = log.wait_for("test-0", kind::failed);
+  EXPECT_EQ(failed.exit_code, -SIGKILL);
+  auto started = log.wait_for("test-1", kind::started);
+  EXPECT_EQ(started.worker_id, "test-1");
+  ASSERT_TRUE(d.wait_ready(2));  // the replacement runs, with its own name
+  auto s = b.status();
+  EXPECT_EQ(s.requested, 1U);
+  EXPECT_EQ(s.running, 1U);
+  b.stop_all();
 }
 
 TEST(local_plugin, a_worker_that_ignores_sigterm_gets_sigkill_after_the_grace_period) {

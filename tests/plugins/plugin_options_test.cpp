@@ -136,7 +136,7 @@ TEST(plugin_options, the_backend_checks_options_before_create) {
   auto msg = error_of([&] { plugin_backend b("local", {}, o); });
   EXPECT_THAT(msg, HasSubstr("troupe: cluster.toml:3:1: unknown option 'n_wokers' for cluster "
                              "plugin 'local' (known: n_workers, threads_per_worker, "
-                             "memory_limit, processes, name, stop_grace)"));
+                             "memory_limit, processes, name, stop_grace, restart, restart_min_uptime)"));
   EXPECT_THAT(error_of([] { plugin_backend b("local", {}, {{"memory_limit", true}}); }),
               HasSubstr("option 'memory_limit' of cluster plugin 'local' must be a size"));
   // A value of the right type that the plugin refuses: its own message.
