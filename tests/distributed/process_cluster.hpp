@@ -13,8 +13,10 @@ namespace troupe_test {
 
 struct process_cluster {
   /// Starts the scheduler and `n` workers; returns when the scheduler is up.
+  /// `env` ("NAME=value") is added to every process's environment.
   explicit process_cluster(int n_workers, int nthreads = 1,
-                           std::vector<std::string> worker_extra = {});
+                           std::vector<std::string> worker_extra = {},
+                           std::vector<std::string> env = {});
   /// Starts one more worker with the given extra arguments.
   child_process& add_worker(const std::vector<std::string>& extra = {});
   /// Starts a `troupe worker` process (the CLI, which has no tasks of its own).
@@ -25,6 +27,7 @@ struct process_cluster {
   std::vector<std::unique_ptr<child_process>> workers;
   int nthreads = 1;
   int next = 0;
+  std::vector<std::string> env;
 };
 
 } // namespace troupe_test

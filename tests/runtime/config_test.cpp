@@ -156,6 +156,9 @@ TEST_F(config_file, the_sample_file_loads_with_the_documented_defaults) {
   EXPECT_EQ(c.worker.load, d.worker.load);
   EXPECT_EQ(c.client.timeout, d.client.timeout);
   EXPECT_EQ(c.client.connect_timeout, d.client.connect_timeout);
+  EXPECT_EQ(c.network.max_message_size, d.network.max_message_size);
+  EXPECT_EQ(c.network.handshake_timeout, d.network.handshake_timeout);
+  EXPECT_EQ(c.network.frame_timeout, d.network.frame_timeout);
   EXPECT_EQ(c.plugins.search_path, d.plugins.search_path);
   EXPECT_EQ(c.logging.level, d.logging.level);
   // The defaults themselves, as the header documents them.
@@ -192,6 +195,10 @@ load = ["/opt/libtasks.so"]
 [client]
 timeout = "30 s"
 connect_timeout = "100 ms"
+[network]
+max_message_size = "64 MiB"
+handshake_timeout = "2 s"
+frame_timeout = "250 ms"
 [plugins]
 search_path = ["/usr/lib/troupe", "~/plugins", "local/plugins"]
 [logging]
@@ -210,6 +217,9 @@ level = "debug"
   EXPECT_EQ(c.worker.load, std::vector<std::string>{"/opt/libtasks.so"});
   EXPECT_EQ(c.client.timeout, 30s);
   EXPECT_EQ(c.client.connect_timeout, 100ms);
+  EXPECT_EQ(c.network.max_message_size, 64u << 20);
+  EXPECT_EQ(c.network.handshake_timeout, 2s);
+  EXPECT_EQ(c.network.frame_timeout, 250ms);
   // "~" is $HOME; a relative directory is relative to the file's directory.
   EXPECT_EQ(c.plugins.search_path,
             (std::vector<std::string>{"/usr/lib/troupe", (dir_ / "home/plugins").string(),
@@ -261,7 +271,7 @@ TEST_F(config_file, unknown_sections_and_keys_are_refused_with_the_known_ones) {
                             "level)")) << e;
   e = error_loading("# settings\n[loging]\nlevel = \"info\"\n");
   EXPECT_TRUE(contains(e, path_ + ":2:2: loging: unknown section (known sections: scheduler, "
-                            "worker, client, plugins, logging, cluster.NAME)")) << e;
+                            "worker, client, network, plugins, logging, cluster.NAME)")) << e;
   e = error_loading("[scheduler]\nport = 1\nhots = \"x\"\n");
   EXPECT_TRUE(contains(e, path_ + ":3:1: scheduler.hots: unknown key (known keys of [scheduler]: "
                             "host, port, heartbeat_interval, worker_timeout, allowed_failures)"))

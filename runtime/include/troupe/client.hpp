@@ -163,6 +163,7 @@ public:
   }
 
   /// Places a value on a worker and returns a finished future for it.
+  /// Throws config_error when its bytes exceed `[network] max_message_size`.
   template <class T>
   future<T> scatter(const T& value) {
     std::vector<std::string> packed;

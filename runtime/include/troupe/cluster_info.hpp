@@ -17,6 +17,9 @@ struct worker_info {
   std::uint64_t n_keys = 0;         ///< results held
   std::uint64_t processing = 0;     ///< tasks sent and not yet finished
   bool retiring = false;
+  /// "host:port" where it serves its results to other processes; empty for
+  /// a worker inside the client's process.
+  std::string data_address;
 };
 
 struct cluster_info {

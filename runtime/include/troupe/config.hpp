@@ -44,6 +44,17 @@ struct client_settings {
   std::chrono::milliseconds connect_timeout{30000};
 };
 
+/// [network]: limits that protect a node from peers that misbehave.
+struct network_settings {
+  /// A control message (BASP frame) announcing more bytes than this drops
+  /// its sender; scattering more than this in one call is refused.
+  std::uint64_t max_message_size = 1ull << 30;
+  /// A new connection must complete CAF's handshake within this time.
+  std::chrono::milliseconds handshake_timeout{10000};
+  /// A data-path frame, once begun, must be complete within this time.
+  std::chrono::milliseconds frame_timeout{30000};
+};
+
 /// [plugins]
 struct plugin_settings {
   /// Directories searched for plugins ("~" expanded; relative to the file).
@@ -66,6 +77,7 @@ struct runtime_config {
   scheduler_settings scheduler;
   worker_settings worker;
   client_settings client;
+  network_settings network;
   plugin_settings plugins;
   logging_settings logging;
   std::map<std::string, cluster_profile> clusters; ///< by profile name

@@ -118,7 +118,7 @@ std::vector<state_ptr> compute_nodes(internal::client_core& core,
       batch.function.push_back(batch.function_index(node->function));
       batch.arg_end.push_back(batch.args.size());
       batch.dep_end.push_back(static_cast<std::uint32_t>(batch.deps.size()));
-      batch.retries.push_back(node->retries);
+      batch.retries.push_back(static_cast<char>(node->retries));
       stack.pop_back();
     }
   }

@@ -5,7 +5,9 @@
 #include <caf/stateful_actor.hpp>
 
 #include "client/client_core.hpp"
+#include "common/logging.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/validate.hpp"
 
 namespace troupe::internal {
 
@@ -28,8 +30,18 @@ caf::behavior client_behavior(client_actor* self, std::shared_ptr<client_core> c
     self->quit();
   });
   return {
-    [self](const proto::key_updates& u) { self->state.core->apply(u); },
-    [self](const proto::worker_directory& d) { self->state.core->set_directory(d); },
+    [self](const proto::key_updates& u) {
+      if (auto why = proto::check(u); !why.empty())
+        spdlog::error("troupe client: dropped results from the scheduler: {}", why);
+      else
+        self->state.core->apply(u);
+    },
+    [self](const proto::worker_directory& d) {
+      if (auto why = proto::check(d); !why.empty())
+        spdlog::error("troupe client: dropped a worker directory: {}", why);
+      else
+        self->state.core->set_directory(d);
+    },
     [self](flush_atom) { self->state.core->flush_releases(); },
   };
 }

@@ -13,6 +13,7 @@
 #include "common/logging.hpp"
 #include "net/data_client.hpp"
 #include "net/node.hpp"
+#include "protocol/validate.hpp"
 #include "troupe/config.hpp"
 #include "troupe/task.hpp"
 #include "troupe/errors.hpp"
@@ -236,6 +237,15 @@ std::vector<detail::state_ptr> client_core::submit(detail::task_batch&& batch,
 
 std::vector<detail::state_ptr> client_core::scatter(std::vector<std::string>&& packed) {
   reconnect_if_lost();
+  // One message carries it all: the scheduler drops a sender whose message
+  // is over its limit, so refuse here, with the reason.
+  std::uint64_t total = 0;
+  for (auto& p : packed)
+    total += p.size() + 8;
+  if (auto limit = current_config().network.max_message_size; total > limit)
+    throw config_error("troupe: scatter: " + std::to_string(total)
+                       + " bytes in one call, over network.max_message_size ("
+                       + std::to_string(limit) + "); scatter in smaller calls");
   proto::scatter msg;
   msg.client = id_;
   std::vector<detail::state_ptr> states;
@@ -508,8 +518,12 @@ proto::fetched client_core::fetch_from(std::uint32_t holder, proto::fetch req,
   auto w = worker(holder);
   if (!w)
     throw connection_error("troupe: worker " + std::to_string(holder) + " is gone");
-  return blocking_request<proto::fetched>(runtime_->system(), w, timeout, std::move(req),
-                                          "fetching results");
+  auto got = blocking_request<proto::fetched>(runtime_->system(), w, timeout, std::move(req),
+                                              "fetching results");
+  if (auto why = proto::check(got); !why.empty())
+    throw connection_error("troupe: worker " + std::to_string(holder) + " sent malformed results: "
+                           + why);
+  return got;
 }
 
 // -- cluster-wide calls -------------------------------------------------------

@@ -36,7 +36,9 @@ std::ostream& operator<<(std::ostream& out, const cluster_info& info) {
   for (auto& w : info.workers)
     out << "  " << std::left << std::setw(24) << w.name << " threads=" << w.nthreads
         << " memory=" << w.managed_bytes << "/" << w.memory_limit << " B keys=" << w.n_keys
-        << " processing=" << w.processing << (w.retiring ? " (retiring)" : "") << "\n";
+        << " processing=" << w.processing
+        << (w.data_address.empty() ? "" : " data=" + w.data_address)
+        << (w.retiring ? " (retiring)" : "") << "\n";
   return out;
 }
 

@@ -11,6 +11,8 @@
 #include "common/blocking_request.hpp"
 #include "common/logging.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/validate.hpp"
+#include "troupe/errors.hpp"
 #include "scheduler/scheduler_actor.hpp"
 #include "worker/worker_actor.hpp"
 
@@ -29,6 +31,9 @@ std::uint64_t machine_memory() {
 } // namespace
 
 cluster_info snapshot_to_info(const proto::cluster_snapshot& s, const std::string& address) {
+  if (auto why = proto::check(s); !why.empty())
+    throw connection_error("troupe: the scheduler at " + address + " sent a malformed snapshot: "
+                           + why);
   cluster_info info;
   info.scheduler_address = address;
   for (std::size_t i = 0; i < s.ids.size(); ++i) {
@@ -41,15 +46,14 @@ cluster_info snapshot_to_info(const proto::cluster_snapshot& s, const std::strin
     w.n_keys = s.n_keys[i];
     w.processing = s.processing[i];
     w.retiring = s.retiring[i] != 0;
+    w.data_address = s.data_addresses[i];
     info.workers.push_back(std::move(w));
   }
-  if (s.task_counts.size() == 5) {
-    info.waiting = s.task_counts[0];
-    info.ready = s.task_counts[1];
-    info.processing = s.task_counts[2];
-    info.memory = s.task_counts[3];
-    info.erred = s.task_counts[4];
-  }
+  info.waiting = s.task_counts[0];
+  info.ready = s.task_counts[1];
+  info.processing = s.task_counts[2];
+  info.memory = s.task_counts[3];
+  info.erred = s.task_counts[4];
   return info;
 }
 
@@ -124,9 +128,9 @@ void local_runtime::scale(int n, std::chrono::nanoseconds timeout) {
   auto snap = blocking_request<proto::cluster_snapshot>(system(), sched, left(),
                                                         proto::snapshot_request{}, "scale");
   proto::retire_workers r;
-  for (std::size_t i = 0; i < snap.ids.size(); ++i)
-    if (std::find(to_retire.begin(), to_retire.end(), snap.names[i]) != to_retire.end())
-      r.ids.push_back(snap.ids[i]);
+  for (auto& w : snapshot_to_info(snap, address_).workers)
+    if (std::find(to_retire.begin(), to_retire.end(), w.name) != to_retire.end())
+      r.ids.push_back(w.id);
   blocking_request<proto::holders>(system(), sched, left(), std::move(r),
                                    "scale: retiring workers");
 }

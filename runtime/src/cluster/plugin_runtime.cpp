@@ -143,9 +143,9 @@ void plugin_runtime::scale(int n, std::chrono::nanoseconds timeout) {
   auto snap = blocking_request<proto::cluster_snapshot>(system(), scheduler(), left(),
                                                         proto::snapshot_request{}, "scale");
   proto::retire_workers r;
-  for (std::size_t i = 0; i < snap.ids.size(); ++i)
-    if (std::find(retire.begin(), retire.end(), snap.names[i]) != retire.end())
-      r.ids.push_back(snap.ids[i]);
+  for (auto& w : snapshot_to_info(snap, address_).workers)
+    if (std::find(retire.begin(), retire.end(), w.name) != retire.end())
+      r.ids.push_back(w.id);
   blocking_request<proto::holders>(system(), scheduler(), left(), std::move(r),
                                    "scale: retiring workers");
   backend_->scale(spec_, static_cast<std::uint32_t>(n));

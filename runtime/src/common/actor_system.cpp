@@ -11,6 +11,7 @@
 #include <caf/timespan.hpp>
 
 #include "common/logging.hpp"
+#include "net/basp_guard.hpp"
 #include "troupe/config.hpp"
 #include "protocol/messages.hpp"
 
@@ -37,7 +38,9 @@ void configure_actor_system(caf::actor_system_config& cfg) {
 }
 
 void configure_network(caf::actor_system_config& cfg) {
-  cfg.load<caf::io::middleman>();
+  // CAF's middleman over a backend that drops misbehaving peers with a log
+  // line (net/basp_guard.hpp).
+  load_guarded_middleman(cfg);
   // Messages arrive from the middleman's I/O thread: with work stealing each
   // hop waits for a polling thread (~270 us per round trip of 4 hops here);
   // the sharing policy wakes one at once (~75 us). See docs/PERFORMANCE.md.

@@ -169,6 +169,15 @@ std::vector<config_section> make_sections() {
        duration_key("connect_timeout",
                     [](runtime_config& c) -> auto& { return c.client.connect_timeout; }),
      }},
+    {"network",
+     {
+       bytes_key("max_message_size",
+                 [](runtime_config& c) -> auto& { return c.network.max_message_size; }),
+       duration_key("handshake_timeout",
+                    [](runtime_config& c) -> auto& { return c.network.handshake_timeout; }),
+       duration_key("frame_timeout",
+                    [](runtime_config& c) -> auto& { return c.network.frame_timeout; }),
+     }},
     {"plugins",
      {
        directory_list_key("search_path",

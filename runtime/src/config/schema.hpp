@@ -49,7 +49,7 @@ struct config_section {
 /// The fixed sections. [cluster.NAME] profiles are free-form: read apart.
 const std::vector<config_section>& config_sections();
 const config_section* find_section(std::string_view name);
-/// "scheduler, worker, client, plugins, logging, cluster.NAME" for messages.
+/// "scheduler, worker, client, network, plugins, logging, cluster.NAME" for messages.
 std::string section_names();
 
 } // namespace troupe::internal

@@ -46,42 +46,41 @@ proto::fetched data_client::fetch(const std::string& address,
     } else {
       fd = checkout(address, deadline);
     }
-    wire::request_header h{wire::magic, wire::version, wire::op_fetch,
-                           static_cast<std::uint32_t>(keys.size())};
-    std::string req(reinterpret_cast<const char*>(&h), sizeof h);
-    req.append(reinterpret_cast<const char*>(keys.data()), keys.size() * 8);
-    wire::response_header r{};
+    auto req = wire::encode_request(keys);
+    char head[sizeof(wire::response_header)];
     if (!net::write_all(fd.get(), req.data(), req.size(), deadline)
-        || !net::read_exact(fd.get(), &r, sizeof r, deadline)) {
+        || !net::read_exact(fd.get(), head, sizeof head, deadline)) {
       if (!fresh)
         continue;
       throw connection_error("troupe: worker at " + address + " closed the data connection");
     }
-    if (r.magic != wire::magic || r.version != wire::version || r.status != 0
-        || r.nfound > keys.size() || r.nmissing > keys.size())
-      throw connection_error("troupe: worker at " + address + " answered with a bad frame");
-    proto::fetched out;
-    out.keys.resize(r.nfound);
-    std::vector<std::uint64_t> lengths(r.nfound);
-    out.missing.resize(r.nmissing);
-    bool ok = net::read_exact(fd.get(), out.keys.data(), r.nfound * 8, deadline)
-              && net::read_exact(fd.get(), lengths.data(), r.nfound * 8, deadline)
-              && net::read_exact(fd.get(), out.missing.data(), r.nmissing * 8, deadline);
+    auto h = wire::read_response_header({head, sizeof head});
+    if (auto why = wire::check(h, keys.size()); !why.empty())
+      throw connection_error("troupe: worker at " + address + " answered with a bad frame: "
+                             + why);
+    std::string tables(wire::tables_size(h), '\0');
+    wire::response got;
     std::uint64_t total = 0;
-    for (auto n : lengths) {
-      if (n > wire::max_result_bytes)
-        throw connection_error("troupe: worker at " + address + " announced a result of "
-                               + std::to_string(n) + " bytes: refused");
-      total += n;
-      out.data_end.push_back(total);
-    }
-    if (ok) {
-      out.data.resize(total);
-      ok = net::read_exact(fd.get(), out.data.data(), total, deadline);
-    }
-    if (!ok)
+    if (!net::read_exact(fd.get(), tables.data(), tables.size(), deadline))
       throw connection_error("troupe: worker at " + address
                              + " hung up while sending results (it may have freed them or died)");
+    if (auto why = wire::read_tables(h, tables, got, total); !why.empty())
+      throw connection_error("troupe: worker at " + address + " answered with a bad frame: "
+                             + why);
+    try {
+      got.data.resize(static_cast<std::size_t>(total));
+    } catch (const std::bad_alloc&) {
+      throw connection_error("troupe: worker at " + address + " announced " + std::to_string(total)
+                             + " bytes of results: cannot allocate them");
+    }
+    if (!net::read_exact(fd.get(), got.data.data(), got.data.size(), deadline))
+      throw connection_error("troupe: worker at " + address
+                             + " hung up while sending results (it may have freed them or died)");
+    proto::fetched out;
+    out.keys = std::move(got.keys);
+    out.data_end = std::move(got.data_end);
+    out.data = std::move(got.data);
+    out.missing = std::move(got.missing);
     checkin(address, std::move(fd));
     return out;
   }

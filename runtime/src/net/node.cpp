@@ -7,6 +7,7 @@
 
 #include "common/logging.hpp"
 #include "net/socket.hpp"
+#include "protocol/messages.hpp"
 #include "troupe/errors.hpp"
 
 namespace troupe::internal {
@@ -44,6 +45,11 @@ caf::actor node::connect(const std::string& address, std::chrono::nanoseconds ti
     auto r = system().middleman().remote_actor(host, port);
     if (r)
       return *r;
+    // Another protocol version will not change by retrying.
+    if (r.error() == caf::sec::incompatible_application_ids)
+      throw connection_error("troupe " + who + ": the scheduler at " + address
+                             + " speaks another troupe protocol version (this node speaks "
+                             + proto::protocol_identifier + ")");
     last = system().render(r.error());
     auto now = std::chrono::steady_clock::now();
     if (now + backoff > deadline || (give_up && give_up()))
@@ -54,9 +60,9 @@ caf::actor node::connect(const std::string& address, std::chrono::nanoseconds ti
     std::this_thread::sleep_for(backoff);
     backoff = std::min(backoff * 2, std::chrono::milliseconds(1000));
   }
-  throw connection_error("troupe " + who + ": cannot reach a scheduler at " + address + " within "
-                         + std::to_string(std::chrono::duration<double>(timeout).count())
-                         + " s: " + last);
+  throw connection_error(fmt::format("troupe {}: cannot reach a scheduler at {} within {:g} s: {}",
+                                     who, address,
+                                     std::chrono::duration<double>(timeout).count(), last));
 }
 
 } // namespace troupe::internal

@@ -168,15 +168,28 @@ void make_blocking(int fd) {
 
 } // namespace
 
-bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline) {
+bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline,
+                std::size_t* got) {
+  auto* begin = static_cast<char*>(data);
+  auto* p = begin;
+  struct count {
+    std::size_t* out;
+    char*& p;
+    char* begin;
+    ~count() {
+      if (out)
+        *out = static_cast<std::size_t>(p - begin);
+    }
+  } counter{got, p, begin};
   make_blocking(fd);
   set_timeout(fd, SO_RCVTIMEO, deadline);
-  auto* p = static_cast<char*>(data);
   while (n > 0) {
     ssize_t r = ::recv(fd, p, n, MSG_WAITALL);
     if (r > 0) {
       p += r;
       n -= static_cast<std::size_t>(r);
+      if (n > 0)  // a partial read (timeout or signal): only what is left of the deadline
+        set_timeout(fd, SO_RCVTIMEO, deadline);
       continue;
     }
     if (r == 0)
@@ -219,5 +232,15 @@ bool write_all(int fd, const void* data, std::size_t n, clock::time_point deadli
 }
 
 bool wait_readable(int fd, clock::time_point deadline) { return wait_for(fd, POLLIN, deadline); }
+
+std::string peer_name(int fd) {
+  sockaddr_in addr{};
+  socklen_t len = sizeof addr;
+  if (::getpeername(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0 || addr.sin_family != AF_INET)
+    return "?";
+  char host[INET_ADDRSTRLEN] = {0};
+  ::inet_ntop(AF_INET, &addr.sin_addr, host, sizeof host);
+  return std::string{host} + ":" + std::to_string(ntohs(addr.sin_port));
+}
 
 } // namespace troupe::internal::net

@@ -41,11 +41,16 @@ fd_handle connect_to(const std::string& host, std::uint16_t port, clock::time_po
 
 /// Reads or writes exactly n bytes before the deadline. False when the peer
 /// closed the connection (read) or on error; throws timeout_error on timeout.
-bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline);
+/// `got`, when given, receives the bytes read (also when returning early).
+bool read_exact(int fd, void* data, std::size_t n, clock::time_point deadline,
+                std::size_t* got = nullptr);
 bool write_all(int fd, const void* data, std::size_t n, clock::time_point deadline);
 
 /// TCP_NODELAY (buffers are left to the kernel's autotuning).
 void tune_socket(int fd);
+
+/// "host:port" of a connected socket's peer ("?" when unknown), for log lines.
+std::string peer_name(int fd);
 
 /// Waits until fd is readable; false on timeout.
 bool wait_readable(int fd, clock::time_point deadline);

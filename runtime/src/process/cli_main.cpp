@@ -24,6 +24,7 @@ commands:
   info        print a scheduler's workers and tasks
 
 `troupe COMMAND --help` describes each command's options.
+Exit status: 0 done, 1 failed, 2 wrong arguments, 3 no scheduler reachable.
 )";
 
 } // namespace

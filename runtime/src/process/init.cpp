@@ -9,6 +9,7 @@
 
 #include "process/cli.hpp"
 #include "process/init_state.hpp"
+#include "process/parse_args.hpp"
 
 namespace troupe {
 
@@ -30,6 +31,9 @@ void init(int argc, char** argv) {
   int code = 1;
   try {
     code = internal::worker_main(args);
+  } catch (const internal::usage_error& e) {
+    std::cerr << e.what() << "\n";
+    code = 2;
   } catch (const std::exception& e) {
     std::cerr << e.what() << "\n";
     code = 1;

@@ -9,6 +9,8 @@
 
 #include <boost/program_options.hpp>
 
+#include "net/socket.hpp"
+
 namespace troupe::internal {
 
 namespace po = boost::program_options;
@@ -44,6 +46,18 @@ parse_args(const std::string& command, const std::string& synopsis,
                       + " --help)");
   }
   return vm;
+}
+
+/// Throws usage_error naming `command` when `address` is not tcp://host:port.
+inline void check_address(const std::string& command, const std::string& address) {
+  try {
+    net::split_address(address);
+  } catch (const std::exception& e) {
+    std::string why = e.what();
+    if (why.rfind("troupe: ", 0) == 0)
+      why = why.substr(8);
+    throw usage_error("troupe " + command + ": " + why);
+  }
 }
 
 } // namespace troupe::internal

@@ -6,6 +6,7 @@
 #include <caf/send.hpp>
 
 #include "common/logging.hpp"
+#include "net/basp_guard.hpp"
 #include "net/node.hpp"
 #include "process/cli.hpp"
 #include "process/parse_args.hpp"
@@ -34,6 +35,7 @@ int scheduler_main(const std::vector<std::string>& args) {
                       + std::to_string(port));
 
   install_stop_handlers();
+  set_node_role("scheduler");
   auto n = node::shared();
   // The address is known only once the port is bound; the actor learns it
   // from its first message.

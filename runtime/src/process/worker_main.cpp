@@ -9,6 +9,7 @@
 #include <caf/send.hpp>
 
 #include "common/logging.hpp"
+#include "net/basp_guard.hpp"
 #include "net/node.hpp"
 #include "net/socket.hpp"
 #include "process/cli.hpp"
@@ -89,6 +90,7 @@ int worker_main(const std::vector<std::string>& args) {
   if (!vm->count("address"))
     throw usage_error("troupe worker: missing the scheduler address (tcp://host:port)");
   auto address = (*vm)["address"].as<std::string>();
+  check_address("worker", address);
   auto [sched_host, sched_port] = net::split_address(address);
 
   auto cfg = load_runtime_config(vm->count("config") ? (*vm)["config"].as<std::string>() : "");
@@ -120,6 +122,7 @@ int worker_main(const std::vector<std::string>& args) {
   check_task_registry();
 
   install_stop_handlers();
+  set_node_role("worker " + wc.name);
   auto n = node::shared();
   auto connect_timeout = std::chrono::nanoseconds(cfg.client.connect_timeout);
   for (bool first = true;; first = false) {

@@ -31,7 +31,7 @@ constexpr std::uint32_t no_worker = UINT32_MAX;
 
 /// Sent in CAF's handshake: nodes with another value refuse each other.
 /// Change it whenever a message below changes.
-inline constexpr const char* protocol_identifier = "troupe-protocol-1";
+inline constexpr const char* protocol_identifier = "troupe-protocol-2";
 
 /// How a task ended on a worker.
 enum class outcome : std::uint8_t {
@@ -205,8 +205,9 @@ struct cluster_snapshot {
   std::vector<std::uint64_t> managed_bytes;
   std::vector<std::uint64_t> n_keys;
   std::vector<std::uint64_t> processing;
-  std::vector<std::uint8_t> retiring;
-  std::vector<std::uint64_t> task_counts;  // waiting, ready, processing, memory, erred
+  std::vector<std::uint32_t> retiring;  // 1: retiring (not a byte vector: see task_batch)
+  std::vector<std::string> data_addresses;  // "host:port"; empty: in-process worker
+  std::vector<std::uint64_t> task_counts;   // waiting, ready, processing, memory, erred
 };
 
 // anyone -> scheduler (request; reply: worker_directory).
@@ -281,7 +282,7 @@ TROUPE_INSPECT(run_once, x.function, x.args)
 TROUPE_INSPECT(run_result, x.ok, x.data)
 TROUPE_INSPECT(snapshot_request, x.dummy)
 TROUPE_INSPECT(cluster_snapshot, x.ids, x.names, x.nthreads, x.memory_limit, x.managed_bytes,
-               x.n_keys, x.processing, x.retiring, x.task_counts)
+               x.n_keys, x.processing, x.retiring, x.data_addresses, x.task_counts)
 TROUPE_INSPECT(directory_request, x.dummy)
 TROUPE_INSPECT(who_has, x.keys)
 TROUPE_INSPECT(holders, x.workers)

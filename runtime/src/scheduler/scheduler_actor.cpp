@@ -248,6 +248,10 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       flush(self, out);
     },
     [self](proto::scatter& s) {
+      if (auto why = proto::check(s); !why.empty()) {
+        spdlog::error("troupe scheduler: dropped scattered data from client {}: {}", s.client, why);
+        return;
+      }
       outbox out;
       self->state.core.scatter(s.client, s, out);
       flush(self, out);
@@ -265,6 +269,10 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       flush(self, out);
     },
     [self](const proto::acquired& a) {
+      if (auto why = proto::check(a); !why.empty()) {
+        spdlog::error("troupe scheduler: dropped a message from worker {}: {}", a.worker, why);
+        return;
+      }
       outbox out;
       self->state.core.acquired(a, out);
       flush(self, out);
@@ -283,6 +291,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
         s.n_keys.push_back(w.n_keys);
         s.processing.push_back(w.processing);
         s.retiring.push_back(w.retiring ? 1 : 0);
+        s.data_addresses.push_back(self->state.meta[w.id].data_address);
       }
       s.task_counts = core.task_counts();
       return s;

@@ -128,7 +128,7 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
     r.key = key;
     r.priority = (seq << 32) | i;
     r.function = fn_ids.at(batch.function[i]);
-    r.retries_left = batch.retries[i];
+    r.retries_left = static_cast<std::uint8_t>(batch.retries[i]);
     r.chunk = chunk_id;
     r.arg_begin = i == 0 ? 0 : batch.arg_end[i - 1];
     r.arg_size = static_cast<std::uint32_t>(batch.arg_end[i] - r.arg_begin);

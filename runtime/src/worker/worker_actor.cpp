@@ -11,9 +11,11 @@
 #include "common/error_payload.hpp"
 #include "common/logging.hpp"
 #include "protocol/messages.hpp"
+#include "protocol/validate.hpp"
 #include "common/background_threads.hpp"
 #include "net/data_client.hpp"
 #include "net/data_server.hpp"
+#include "troupe/config.hpp"
 #include "worker/executor.hpp"
 #include "worker/worker_store.hpp"
 
@@ -146,7 +148,11 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
     self->request(peer->second, fetch_timeout, proto::fetch{keys})
       .then(
         [self, finish](proto::fetched& f) {
-          keep_and_report(self, f);
+          if (auto why = proto::check(f); !why.empty())
+            spdlog::warn("troupe worker {}: fetching inputs failed: {}", self->state.config.name,
+                         why);
+          else
+            keep_and_report(self, f);
           finish();
         },
         [self, finish](caf::error& e) {
@@ -172,7 +178,8 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
   hello.memory_limit = st.config.memory_limit;
   hello.handle = caf::actor_cast<caf::actor>(self);
   if (!st.config.data_host.empty()) {
-    st.data = std::make_unique<data_server>(*st.store, st.config.data_host, st.config.name);
+    st.data = std::make_unique<data_server>(*st.store, st.config.data_host, st.config.name,
+                                            current_config().network.frame_timeout);
     hello.data_address = st.data->address();
   }
   hello.functions = registered_tasks();
@@ -197,6 +204,11 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       });
   return {
     [self](proto::run_batch& b) {
+      if (auto why = proto::check(b); !why.empty()) {
+        spdlog::error("troupe worker {}: dropped a malformed task batch: {}",
+                      self->state.config.name, why);
+        return;
+      }
       auto job = make_job(std::move(b));
       if (!self->state.exec)
         self->state.early.push_back(std::move(job));
@@ -222,6 +234,9 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
         return;
       auto waiter = std::move(it->second);
       st.pending.erase(it);
+      if (d.error.empty())
+        if (auto why = proto::check(d.got); !why.empty())
+          d.error = why;
       if (!d.error.empty())
         spdlog::warn("troupe worker {}: fetching inputs failed: {}", st.config.name, d.error);
       else
@@ -257,8 +272,20 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
                     self->state.config.name, out.keys.size(), m.keys.size(), m.target_id);
       self->send(m.target, std::move(out));
     },
-    [self](proto::store_keys& s) { keep_and_report(self, s); },
+    [self](proto::store_keys& s) {
+      if (auto why = proto::check(s); !why.empty()) {
+        spdlog::error("troupe worker {}: dropped results sent to it: {}", self->state.config.name,
+                      why);
+        return;
+      }
+      keep_and_report(self, s);
+    },
     [self](proto::worker_directory& d) {
+      if (auto why = proto::check(d); !why.empty()) {
+        spdlog::error("troupe worker {}: dropped a worker directory: {}", self->state.config.name,
+                      why);
+        return;
+      }
       auto& peers = self->state.peers;
       peers.clear();
       self->state.peer_data.clear();

@@ -30,7 +30,10 @@ struct task_batch {
   std::string args;                     // msgpack arrays, one per task
   std::vector<std::uint32_t> dep_end;   // end of each task's dependencies in deps
   std::vector<task_key> deps;
-  std::vector<std::uint8_t> retries;
+  // One byte per task. A string, not a byte vector: CAF 0.17 sizes a byte
+  // vector to the length it reads before checking the bytes are there (a
+  // few bytes could ask for terabytes); strings are checked.
+  std::string retries;
   std::vector<task_key> wanted;  // keys the client now holds futures on
 
   std::size_t size() const noexcept { return keys.size(); }
@@ -62,7 +65,7 @@ struct task_batch {
     function.push_back(function_index(name));
     arg_end.push_back(args.size());
     dep_end.push_back(static_cast<std::uint32_t>(deps.size()));
-    retries.push_back(n_retries);
+    retries.push_back(static_cast<char>(n_retries));
     return key;
   }
 
