@@ -1,5 +1,7 @@
 #include "common/logging.hpp"
 
+#include <spdlog/sinks/stdout_color_sinks.h>
+
 #include <algorithm>
 #include <array>
 #include <cctype>
@@ -52,6 +54,9 @@ bool is_log_level(std::string_view name) { return level_named(name).has_value();
 void init_logging() {
   static std::once_flag once;
   std::call_once(once, [] {
+    // Log lines go to stderr, as Dask's do: stdout belongs to the program
+    // (a benchmark's JSON, a CLI's table).
+    spdlog::set_default_logger(spdlog::stderr_color_mt("troupe"));
     spdlog::set_pattern("[%H:%M:%S.%e] [troupe] [%l] %v");
     spdlog::set_level(spdlog::level::warn);
     // A bad file or environment variable throws out of here, so whoever
