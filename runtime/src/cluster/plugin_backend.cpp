@@ -128,10 +128,11 @@ struct plugin_backend::host_state {
     }
   }
 
-  static int start_inprocess(void* ctx, const troupe_launch_spec* spec, const char* name,
-                             troupe_error* err) noexcept {
+  // Runs a host callback for the plugin: no exception crosses the ABI.
+  template <class F>
+  static int guarded(troupe_error* err, F&& f) noexcept {
     try {
-      of(ctx).callbacks.start_inprocess_worker(from_c(spec), name ? name : "");
+      f();
       return 0;
     } catch (const std::exception& e) {
       set_error(err, TROUPE_ERR_FAILED, e.what());
@@ -141,16 +142,15 @@ struct plugin_backend::host_state {
     return TROUPE_ERR_FAILED;
   }
 
+  static int start_inprocess(void* ctx, const troupe_launch_spec* spec, const char* name,
+                             troupe_error* err) noexcept {
+    return guarded(err, [&] {
+      of(ctx).callbacks.start_inprocess_worker(from_c(spec), name ? name : "");
+    });
+  }
+
   static int stop_inprocess(void* ctx, const char* name, troupe_error* err) noexcept {
-    try {
-      of(ctx).callbacks.stop_inprocess_worker(name ? name : "");
-      return 0;
-    } catch (const std::exception& e) {
-      set_error(err, TROUPE_ERR_FAILED, e.what());
-    } catch (...) {
-      set_error(err, TROUPE_ERR_FAILED, "unknown exception");
-    }
-    return TROUPE_ERR_FAILED;
+    return guarded(err, [&] { of(ctx).callbacks.stop_inprocess_worker(name ? name : ""); });
   }
 };
 

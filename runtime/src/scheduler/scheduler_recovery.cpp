@@ -137,14 +137,7 @@ void scheduler_state::recompute(std::uint32_t first, std::uint32_t dead, outbox&
           stack.push_back(d);
       }
     }
-    if (!error.empty()) {
-      set_state(idx, task_state::waiting);
-      failed.emplace_back(idx, std::move(error));
-    } else if (r.waiting_on == 0) {
-      make_ready(idx);
-    } else {
-      set_state(idx, task_state::waiting);
-    }
+    settle(idx, std::move(error), failed);
   }
   // Erring one may release another that nobody needs any more.
   for (auto& [idx, payload] : failed)

@@ -98,6 +98,18 @@ void scheduler_state::remove_client(std::uint32_t client, outbox& out) {
 
 // -- submission ---------------------------------------------------------------
 
+void scheduler_state::settle(std::uint32_t idx, std::string error,
+                             std::vector<std::pair<std::uint32_t, std::string>>& failed) {
+  if (!error.empty()) {
+    set_state(idx, task_state::waiting);
+    failed.emplace_back(idx, std::move(error));
+  } else if (records_[idx].waiting_on == 0) {
+    make_ready(idx);
+  } else {
+    set_state(idx, task_state::waiting);
+  }
+}
+
 void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, outbox& out) {
   std::uint64_t seq = ++batch_seq_;
   std::uint32_t chunk_id;
@@ -156,14 +168,7 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
       else if (records_[didx].state != task_state::memory)
         ++r.waiting_on;
     }
-    if (!error.empty()) {
-      set_state(idx, task_state::waiting);
-      failed.emplace_back(idx, std::move(error));
-    } else if (r.waiting_on == 0) {
-      make_ready(idx);
-    } else {
-      set_state(idx, task_state::waiting);
-    }
+    settle(idx, std::move(error), failed);
   }
   for (task_key key : batch.wanted) {
     std::uint32_t idx = index_.find(key);

@@ -146,6 +146,10 @@ private:
   // -- placement (scheduler_placement.cpp) -------------------------------------
   std::uint32_t join(worker_record w, outbox& out);
   void make_ready(std::uint32_t idx);
+  /// A task whose inputs were just counted: erred (an input erred; queued in
+  /// `failed`), ready, or waiting.
+  void settle(std::uint32_t idx, std::string error,
+              std::vector<std::pair<std::uint32_t, std::string>>& failed);
   void dispatch(outbox& out);
   bool runnable(std::uint32_t function) const;
   void fail_unrunnable(std::uint32_t function, outbox& out);
