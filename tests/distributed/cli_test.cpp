@@ -193,6 +193,14 @@ TEST(cli, a_bad_config_file_names_file_line_and_column) {
   EXPECT_TRUE(contains(r.err, "/nonexistent/troupe.toml does not exist")) << r.err;
 }
 
+TEST(cli, a_config_file_given_with_config_applies) {
+  std::string path = ::testing::TempDir() + "/troupe_cli_good.toml";
+  std::ofstream{path} << "[client]\nconnect_timeout = \"300 ms\"\n";
+  auto r = run_cli({"worker", "tcp://127.0.0.1:1", "--config", path});
+  EXPECT_EQ(r.code, 3) << r.err;
+  EXPECT_TRUE(contains(r.err, "within 0.3 s")) << r.err;
+}
+
 TEST(cli, a_bad_environment_variable_is_one_line) {
   auto r = run_cli({"worker", "tcp://127.0.0.1:1"}, {"TROUPE_CLIENT__CONNECT_TIMEOUT=soon"});
   EXPECT_NE(r.code, 0);

@@ -1,4 +1,5 @@
 // `troupe scheduler`: a scheduler published over TCP until SIGINT/SIGTERM.
+#include <cstdlib>
 #include <iostream>
 
 #include <caf/event_based_actor.hpp>
@@ -26,6 +27,10 @@ int scheduler_main(const std::vector<std::string>& args) {
   auto vm = parse_args("scheduler", "[--host HOST] [--port PORT] [--config FILE]", opts, args);
   if (!vm)
     return 0;
+  // The file becomes this process's configuration, also for the parts set
+  // up later (network heartbeat, limits), as if named by TROUPE_CONFIG.
+  if (vm->count("config"))
+    ::setenv("TROUPE_CONFIG", (*vm)["config"].as<std::string>().c_str(), 1);
   auto cfg = load_runtime_config(vm->count("config") ? (*vm)["config"].as<std::string>() : "");
   apply_config(cfg);
   std::string host = vm->count("host") ? (*vm)["host"].as<std::string>() : cfg.scheduler.host;

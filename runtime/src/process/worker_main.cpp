@@ -1,6 +1,7 @@
 // `troupe worker ADDRESS`: a worker process. It connects to the scheduler,
 // serves until told to stop, and when the scheduler vanishes keeps trying to
 // reconnect for --reconnect-timeout before exiting (no orphan workers).
+#include <cstdlib>
 #include <iostream>
 #include <thread>
 #include <unistd.h>
@@ -93,6 +94,10 @@ int worker_main(const std::vector<std::string>& args) {
   check_address("worker", address);
   auto [sched_host, sched_port] = net::split_address(address);
 
+  // The file becomes this process's configuration, also for the parts set
+  // up later (network heartbeat, limits), as if named by TROUPE_CONFIG.
+  if (vm->count("config"))
+    ::setenv("TROUPE_CONFIG", (*vm)["config"].as<std::string>().c_str(), 1);
   auto cfg = load_runtime_config(vm->count("config") ? (*vm)["config"].as<std::string>() : "");
   apply_config(cfg);
   worker_config wc;
