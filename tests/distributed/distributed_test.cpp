@@ -184,6 +184,20 @@ TEST(distributed, a_client_that_dies_has_its_work_released) {
   EXPECT_EQ(info.workers.at(0).n_keys, 0u);
 }
 
+// A worker built from other task code (here: the CLI, which has none) gets a
+// warning in the client naming both builds.
+TEST(distributed, a_client_warns_about_a_worker_built_from_other_code) {
+  process_cluster pc{0};
+  pc.add_cli_worker();
+  troupe_test::child_process client{{troupe_test::self_exe(), "--connect-once", pc.address}};
+  ASSERT_EQ(client.wait(std::chrono::seconds(60)), 0) << client.output();
+  auto out = client.output();
+  EXPECT_NE(out.find("worker 'cli0' was built from different task code (build "),
+            std::string::npos) << out;
+  EXPECT_NE(out.find("than this client (build " + troupe::build_identity() + ")"),
+            std::string::npos) << out;
+}
+
 TEST(distributed, scheduler_stop_stops_every_worker) {
   process_cluster pc{2};
   {
@@ -321,8 +335,18 @@ int submit_and_hang(const std::string& address) {
   return 0;
 }
 
+// A client that connects, learns the workers, and leaves.
+int connect_once(const std::string& address) {
+  troupe::client c{address};
+  c.wait_for_workers(1, timeout);
+  std::cout << "connected" << std::endl;
+  return 0;
+}
+
 int main(int argc, char** argv) {
   troupe::init(argc, argv);  // as a worker process: serves, then exits
+  if (argc == 3 && std::string{argv[1]} == "--connect-once")
+    return connect_once(argv[2]);
   if (argc == 3 && std::string{argv[1]} == "--submit-and-hang")
     return submit_and_hang(argv[2]);
   ::testing::InitGoogleTest(&argc, argv);
