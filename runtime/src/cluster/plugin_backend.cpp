@@ -13,59 +13,6 @@ namespace troupe::internal {
 
 namespace {
 
-plugin_launch_spec from_c(const troupe_launch_spec* c) {
-  plugin_launch_spec s;
-  if (!c)
-    return s;
-  auto str = [](const char* p) { return p ? std::string{p} : std::string{}; };
-  auto list = [](const char* const* p) {
-    std::vector<std::string> out;
-    for (; p && *p; ++p)
-      out.emplace_back(*p);
-    return out;
-  };
-  s.scheduler_address = str(c->scheduler_address);
-  s.argv = list(c->argv);
-  s.env = list(c->env);
-  s.threads_per_worker = c->threads_per_worker;
-  s.memory_limit = c->memory_limit;
-  s.name_prefix = str(c->name_prefix);
-  return s;
-}
-
-// A C view of a plugin_launch_spec, which must outlive it.
-class c_launch_spec {
-public:
-  explicit c_launch_spec(const plugin_launch_spec& s) {
-    for (auto& a : s.argv)
-      argv_.push_back(a.c_str());
-    argv_.push_back(nullptr);
-    for (auto& e : s.env)
-      env_.push_back(e.c_str());
-    env_.push_back(nullptr);
-    c_.struct_size = sizeof c_;
-    c_.scheduler_address = s.scheduler_address.c_str();
-    c_.argv = argv_.data();
-    c_.env = env_.data();
-    c_.threads_per_worker = s.threads_per_worker;
-    c_.memory_limit = s.memory_limit;
-    c_.name_prefix = s.name_prefix.c_str();
-  }
-  const troupe_launch_spec* get() const { return &c_; }
-
-private:
-  std::vector<const char*> argv_;
-  std::vector<const char*> env_;
-  troupe_launch_spec c_{};
-};
-
-void set_error(troupe_error* err, int code, const char* msg) {
-  if (!err)
-    return;
-  err->code = code;
-  std::snprintf(err->message, sizeof err->message, "%s", msg);
-}
-
 plugin_worker_info from_c(const troupe_worker_info& c) {
   plugin_worker_info w;
   if (TROUPE_HAS_FIELD(&c, troupe_worker_info, id))
@@ -135,9 +82,9 @@ struct plugin_backend::host_state {
       f();
       return 0;
     } catch (const std::exception& e) {
-      set_error(err, TROUPE_ERR_FAILED, e.what());
+      sdk::detail::set_error(err, TROUPE_ERR_FAILED, e.what());
     } catch (...) {
-      set_error(err, TROUPE_ERR_FAILED, "unknown exception");
+      sdk::detail::set_error(err, TROUPE_ERR_FAILED, "unknown exception");
     }
     return TROUPE_ERR_FAILED;
   }
@@ -145,7 +92,7 @@ struct plugin_backend::host_state {
   static int start_inprocess(void* ctx, const troupe_launch_spec* spec, const char* name,
                              troupe_error* err) noexcept {
     return guarded(err, [&] {
-      of(ctx).callbacks.start_inprocess_worker(from_c(spec), name ? name : "");
+      of(ctx).callbacks.start_inprocess_worker(plugin_launch_spec::from_c(spec), name ? name : "");
     });
   }
 
@@ -206,14 +153,14 @@ void plugin_backend::check(int rc, const troupe_error& err, const char* what) co
 
 void plugin_backend::start_workers(const plugin_launch_spec& spec, std::uint32_t n) {
   std::lock_guard guard{call_mutex_};
-  c_launch_spec c{spec};
+  sdk::launch_spec_view c{spec};
   troupe_error err{};
   check(library_->table().start_workers(backend_, c.get(), n, &err), err, "start_workers");
 }
 
 void plugin_backend::scale(const plugin_launch_spec& spec, std::uint32_t n) {
   std::lock_guard guard{call_mutex_};
-  c_launch_spec c{spec};
+  sdk::launch_spec_view c{spec};
   troupe_error err{};
   check(library_->table().scale(backend_, c.get(), n, &err), err, "scale");
 }

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include <troupe/sdk/plugin.h>
+#include <troupe/sdk/plugin.hpp>
 
 #include "troupe/errors.hpp"
 #include "troupe/options.hpp"
@@ -103,15 +104,11 @@ private:
 
 // ---- a backend -----------------------------------------------------------
 
-/// A launch spec on the host side (see troupe_launch_spec).
-struct plugin_launch_spec {
-  std::string scheduler_address;      ///< "tcp://host:port"
-  std::vector<std::string> argv;      ///< the worker command
-  std::vector<std::string> env;       ///< "K=V" added to the environment
-  std::uint32_t threads_per_worker = 0;  ///< 0: the backend's option
-  std::uint64_t memory_limit = 0;        ///< 0: the backend's option
-  std::string name_prefix;               ///< "": the backend's option
-};
+/// A launch spec on the host side: the SDK's own C++ form (scheduler
+/// address, worker argv, "K=V" env, threads and memory per worker, name
+/// prefix; 0 or "" leaves it to the backend), so host and plugin convert
+/// to and from troupe_launch_spec with the same code.
+using plugin_launch_spec = sdk::launch_spec;
 
 enum class plugin_worker_state { starting, running, stopping, exited, failed };
 
