@@ -132,7 +132,7 @@ void use(const proto::cluster_snapshot& s) {
     REQUIRE(i < s.names.size() && i < s.nthreads.size() && i < s.memory_limit.size()
             && i < s.managed_bytes.size() && i < s.n_keys.size() && i < s.processing.size()
             && i < s.retiring.size() && i < s.data_addresses.size());
-  REQUIRE(s.task_counts.size() == 5);
+  REQUIRE(s.task_counts.size() == 6);
 }
 
 template <class T>
@@ -265,7 +265,7 @@ void write_seeds(const std::string& dir) {
   write_seed(dir, n, proto::worker_directory{{0, 1}, {"w0", "w1"}, {caf::actor{}, caf::actor{}},
                                              {"127.0.0.1:4000", ""}, {"b1", "b1"}});
   proto::cluster_snapshot snap{{0}, {"w0"}, {2}, {1 << 30}, {4096}, {3}, {1}, {0},
-                               {"127.0.0.1:4000"}, {1, 2, 3, 4, 5}};
+                               {"127.0.0.1:4000"}, {1, 2, 3, 4, 5, 6}};
   write_seed(dir, n, snap);
   write_seed(dir, n, proto::holders{{0, 1, proto::no_worker}});
   write_seed(dir, n, proto::worker_hello{"w0", 2, 1 << 30, caf::actor{}, "127.0.0.1:4000",

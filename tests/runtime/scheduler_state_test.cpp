@@ -17,6 +17,13 @@ using detail::task_key;
 
 namespace {
 
+// Counts by state (waiting, ready, processing, memory, erred), without the
+// running total of completed tasks.
+std::vector<std::uint64_t> by_state(std::vector<std::uint64_t> counts) {
+  counts.resize(5);
+  return counts;
+}
+
 // Builds a batch: each task is (name, arguments packed as [int], deps).
 struct batch_builder {
   detail::task_batch batch;
@@ -380,14 +387,14 @@ TEST_F(scheduler_state_test, a_needed_result_lost_with_its_worker_runs_again_els
   EXPECT_TRUE(run.deps.empty());
   EXPECT_TRUE(o2.updates.empty());  // the client hears nothing of a recompute
   EXPECT_EQ(s.find(a)->state, task_state::processing);
-  EXPECT_EQ(s.task_counts(), (std::vector<std::uint64_t>{0, 0, 1, 0, 0}));
+  EXPECT_EQ(by_state(s.task_counts()), (std::vector<std::uint64_t>{0, 0, 1, 0, 0}));
   EXPECT_EQ(s.workers()[w1].processing, 1u);
 
   auto o3 = finish(w1, run);
   EXPECT_EQ(s.holder_of(a), w1);
   ASSERT_EQ(o3.updates[c].keys, std::vector<task_key>{a});
   EXPECT_EQ(o3.updates[c].holder[0], w1);  // where to fetch it now
-  EXPECT_EQ(s.task_counts(), (std::vector<std::uint64_t>{0, 0, 0, 1, 0}));
+  EXPECT_EQ(by_state(s.task_counts()), (std::vector<std::uint64_t>{0, 0, 0, 1, 0}));
 }
 
 TEST_F(scheduler_state_test, a_chain_lost_with_its_worker_is_recomputed_in_order) {
@@ -412,7 +419,7 @@ TEST_F(scheduler_state_test, a_chain_lost_with_its_worker_is_recomputed_in_order
   ASSERT_EQ(o4.runs[w1].keys, std::vector<task_key>{ka});  // from the start of the lineage
   EXPECT_EQ(s.find(kb)->state, task_state::waiting);
   EXPECT_EQ(s.find(kc)->state, task_state::waiting);
-  EXPECT_EQ(s.task_counts(), (std::vector<std::uint64_t>{2, 0, 1, 0, 0}));
+  EXPECT_EQ(by_state(s.task_counts()), (std::vector<std::uint64_t>{2, 0, 1, 0, 0}));
   std::size_t updates = o4.updates.size();
 
   auto o5 = finish(w1, o4.runs[w1]);
@@ -430,7 +437,7 @@ TEST_F(scheduler_state_test, a_chain_lost_with_its_worker_is_recomputed_in_order
   ASSERT_EQ(u.keys, std::vector<task_key>{kc});
   EXPECT_EQ(u.status[0], proto::key_status::memory_inline);
   EXPECT_EQ(proto::data_of(u, 0), "\x07");
-  EXPECT_EQ(s.task_counts(), (std::vector<std::uint64_t>{0, 0, 0, 1, 0}));
+  EXPECT_EQ(by_state(s.task_counts()), (std::vector<std::uint64_t>{0, 0, 0, 1, 0}));
   outbox o8;
   s.release(c, {kc}, o8);
   EXPECT_EQ(s.n_tasks(), 0u);  // the lineage goes with it
@@ -458,7 +465,7 @@ TEST_F(scheduler_state_test, tasks_running_on_a_dead_worker_move_to_a_live_one) 
   EXPECT_EQ(o3.runs[w1].keys, (std::vector<task_key>{f0, f1}));
   EXPECT_TRUE(o3.updates.empty());
   EXPECT_EQ(s.workers()[w1].processing, 3u);
-  EXPECT_EQ(s.task_counts(), (std::vector<std::uint64_t>{0, 0, 3, 0, 0}));
+  EXPECT_EQ(by_state(s.task_counts()), (std::vector<std::uint64_t>{0, 0, 3, 0, 0}));
   auto o4 = finish(w1, o3.runs[w1], 1);
   EXPECT_EQ(s.holder_of(f1), w1);
   EXPECT_EQ(o4.updates[c].keys, std::vector<task_key>{f1});
@@ -496,7 +503,7 @@ TEST_F(scheduler_state_test, a_task_that_kills_four_workers_errs_with_killed_wor
                            + "' was running on 4 workers that died: w0, w1, w2, w3"
                              " (allowed_failures = 3)");
   }
-  EXPECT_EQ(s.task_counts(), (std::vector<std::uint64_t>{0, 0, 0, 0, 2}));
+  EXPECT_EQ(by_state(s.task_counts()), (std::vector<std::uint64_t>{0, 0, 0, 0, 2}));
 }
 
 TEST_F(scheduler_state_test, allowed_failures_is_a_setting) {

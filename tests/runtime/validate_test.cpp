@@ -105,10 +105,10 @@ TEST(validate, directories_snapshots_and_acquisitions_are_checked) {
   d.data_addresses = {"127.0.0.1:1"};
   EXPECT_EQ(proto::check(d), "worker directory arrays differ in length");
 
-  proto::cluster_snapshot s{{0}, {"a"}, {1}, {0}, {0}, {0}, {0}, {0}, {""}, {0, 0, 0, 0, 0}};
+  proto::cluster_snapshot s{{0}, {"a"}, {1}, {0}, {0}, {0}, {0}, {0}, {""}, {0, 0, 0, 0, 0, 0}};
   EXPECT_EQ(proto::check(s), "");
   s.task_counts.pop_back();
-  EXPECT_EQ(proto::check(s), "cluster snapshot has 4 task counts, not 5");
+  EXPECT_EQ(proto::check(s), "cluster snapshot has 5 task counts, not 6");
   s.task_counts.push_back(0);
   s.names.clear();
   EXPECT_EQ(proto::check(s), "cluster snapshot arrays differ in length");

@@ -27,6 +27,9 @@ struct cluster_info {
   std::vector<worker_info> workers;
   /// Tasks by state: waiting, ready, processing, memory, erred.
   std::uint64_t waiting = 0, ready = 0, processing = 0, memory = 0, erred = 0;
+  /// Tasks run to completion since the scheduler started (a fused chain of
+  /// array operations counts once).
+  std::uint64_t completed = 0;
   std::uint64_t total_threads() const;
   std::uint64_t total_memory_limit() const;
   std::uint64_t total_managed_bytes() const;

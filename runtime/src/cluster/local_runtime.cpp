@@ -54,6 +54,7 @@ cluster_info snapshot_to_info(const proto::cluster_snapshot& s, const std::strin
   info.processing = s.task_counts[2];
   info.memory = s.task_counts[3];
   info.erred = s.task_counts[4];
+  info.completed = s.task_counts[5];
   return info;
 }
 

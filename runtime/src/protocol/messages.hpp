@@ -207,7 +207,7 @@ struct cluster_snapshot {
   std::vector<std::uint64_t> processing;
   std::vector<std::uint32_t> retiring;  // 1: retiring (not a byte vector: see task_batch)
   std::vector<std::string> data_addresses;  // "host:port"; empty: in-process worker
-  std::vector<std::uint64_t> task_counts;   // waiting, ready, processing, memory, erred
+  std::vector<std::uint64_t> task_counts;   // waiting, ready, processing, memory, erred, completed
 };
 
 // anyone -> scheduler (request; reply: worker_directory).

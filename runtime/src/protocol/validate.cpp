@@ -109,9 +109,9 @@ std::string check(const cluster_snapshot& m) {
       || m.managed_bytes.size() != n || m.n_keys.size() != n || m.processing.size() != n
       || m.retiring.size() != n || m.data_addresses.size() != n)
     return "cluster snapshot arrays differ in length";
-  if (m.task_counts.size() != 5)
+  if (m.task_counts.size() != 6)
     return "cluster snapshot has " + std::to_string(m.task_counts.size())
-           + " task counts, not 5";
+           + " task counts, not 6";
   return {};
 }
 

@@ -222,6 +222,7 @@ void scheduler_state::finished(const proto::done_batch& b, outbox& out) {
     switch (outcome) {
       case proto::outcome::ok:
       case proto::outcome::ok_inline:
+        ++completed_;
         on_memory(idx, w, b.nbytes[i], outcome == proto::outcome::ok_inline ? data : std::string_view{},
                   out);
         break;
@@ -827,7 +828,8 @@ std::vector<std::uint32_t> scheduler_state::worker_ids() const {
 }
 
 std::vector<std::uint64_t> scheduler_state::task_counts() const {
-  std::vector<std::uint64_t> c(5, 0);
+  std::vector<std::uint64_t> c(6, 0);
+  c[5] = completed_;
   index_.for_each([&](std::uint64_t, std::uint32_t idx) {
     switch (records_[idx].state) {
       case task_state::waiting: ++c[0]; break;

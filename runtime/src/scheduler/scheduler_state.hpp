@@ -130,7 +130,8 @@ public:
   /// The first inconsistency in the bookkeeping (edges, counts, states), or
   /// "" (as Dask's validate_state). Walks every task: for tests.
   std::string validate() const;
-  /// Task counts: waiting, ready, processing, memory, erred.
+  /// Task counts: waiting, ready, processing, memory, erred, and the tasks
+  /// completed since the start.
   std::vector<std::uint64_t> task_counts() const;
   /// Estimated seconds a task of this function takes (moving average).
   double duration_estimate(std::uint32_t function) const;
@@ -258,6 +259,7 @@ private:
   std::vector<ready_queue> ready_;              // per function
   std::vector<std::uint32_t> ready_functions_;  // functions whose queue may hold tasks
   std::size_t ready_count_ = 0;                 // entries in all queues, stale ones too
+  std::uint64_t completed_ = 0;                 // tasks finished with a result, ever
   std::uint64_t batch_seq_ = 0;
   std::uint32_t rr_ = 0;  // round-robin start for placement ties
   std::uint64_t illegal_transitions_ = 0;

@@ -18,26 +18,36 @@ struct missing_dependency : std::exception {
   std::uint64_t key;
 };
 
+// Strings and binaries this big are read where they lie in the store (the
+// task pins them); smaller ones are copied into the zone, which is cheaper
+// than pinning.
+constexpr std::size_t reference_threshold = 4096;
+
+bool reference_large(msgpack::type::object_type type, std::size_t size, void*) {
+  return size >= reference_threshold
+         && (type == msgpack::type::BIN || type == msgpack::type::STR);
+}
+
 // Replaces dependency placeholders (ext objects holding a key) with the
-// dependency's unpacked result, in place, anywhere inside `o`.
-void resolve(msgpack::object& o, const worker_store& store, msgpack::zone& zone) {
+// dependency's unpacked result, in place, anywhere inside `o`. Big binaries
+// point into the stored bytes, which `pins` keeps alive until the task ends.
+void resolve(msgpack::object& o, const worker_store& store, msgpack::zone& zone,
+             std::vector<std::shared_ptr<const std::string>>& pins) {
   if (o.type == msgpack::type::EXT && o.via.ext.type() == detail::dependency_ext_type
       && o.via.ext.size == sizeof(std::uint64_t)) {
     std::uint64_t key;
     std::memcpy(&key, o.via.ext.data(), sizeof key);
-    bool found = store.read(key, [&](std::string_view bytes) {
-      // The default unpack copies strings and binaries into the zone, so the
-      // object stays valid after the store's lock is released.
-      o = msgpack::unpack(zone, bytes.data(), bytes.size());
-    });
-    if (!found)
+    auto bytes = store.share(key);
+    if (!bytes)
       throw missing_dependency{key};
+    o = msgpack::unpack(zone, bytes->data(), bytes->size(), &reference_large);
+    pins.push_back(std::move(bytes));
   } else if (o.type == msgpack::type::ARRAY) {
     for (std::uint32_t i = 0; i < o.via.array.size; ++i)
-      resolve(o.via.array.ptr[i], store, zone);
+      resolve(o.via.array.ptr[i], store, zone, pins);
   } else if (o.type == msgpack::type::MAP) {
     for (std::uint32_t i = 0; i < o.via.map.size; ++i)
-      resolve(o.via.map.ptr[i].val, store, zone);
+      resolve(o.via.map.ptr[i].val, store, zone, pins);
   }
 }
 
@@ -93,13 +103,15 @@ proto::outcome executor::run_task(const run_job& job, std::size_t i, const worke
   try {
     msgpack::object args;
     try {
-      args = msgpack::unpack(zone, b.args.data() + begin, b.arg_end[i] - begin);
+      args = msgpack::unpack(zone, b.args.data() + begin, b.arg_end[i] - begin, &reference_large);
     } catch (const std::exception& e) {
       throw troupe::decode_error(std::string{"arguments are not valid msgpack: "} + e.what());
     }
     std::uint32_t dep_begin = i == 0 ? 0 : b.dep_end[i - 1];
+    // Pinned inputs are released when the task ends, even if it throws.
+    std::vector<std::shared_ptr<const std::string>> pins;
     if (b.dep_end[i] > dep_begin)
-      resolve(args, store, zone);
+      resolve(args, store, zone, pins);
     call_task(*entry, args, out);
     return out.size() <= 64 ? proto::outcome::ok_inline : proto::outcome::ok;
   } catch (const missing_dependency& m) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <shared_mutex>
 #include <string>
 #include <string_view>
@@ -33,8 +34,17 @@ public:
     auto slot = index_.find(key);
     if (slot == flat_key_map::npos)
       return false;
-    f(std::string_view{slots_[slot]});
+    f(std::string_view{*slots_[slot]});
     return true;
+  }
+
+  /// The bytes of `key`, kept alive by the returned pointer after the lock is
+  /// released (tasks read big inputs in place, without copying); null when
+  /// absent.
+  std::shared_ptr<const std::string> share(std::uint64_t key) const {
+    std::shared_lock lock{mutex_};
+    auto slot = index_.find(key);
+    return slot == flat_key_map::npos ? nullptr : slots_[slot];
   }
 
   bool contains(std::uint64_t key) const {
@@ -48,8 +58,8 @@ public:
       auto slot = index_.find(key);
       if (slot == flat_key_map::npos)
         continue;
-      bytes_ -= slots_[slot].size();
-      std::string{}.swap(slots_[slot]);
+      bytes_ -= slots_[slot]->size();
+      slots_[slot].reset();
       free_.push_back(slot);
       index_.erase(key);
     }
@@ -78,15 +88,16 @@ private:
       }
       index_.insert(key, slot);
     } else {
-      bytes_ -= slots_[slot].size();
+      bytes_ -= slots_[slot]->size();
     }
     bytes_ += value.size();
-    slots_[slot] = std::move(value);
+    slots_[slot] = std::make_shared<const std::string>(std::move(value));
   }
 
   mutable std::shared_mutex mutex_;
   flat_key_map index_;
-  std::vector<std::string> slots_;
+  // Shared, so a running task can hold its inputs while the result is freed.
+  std::vector<std::shared_ptr<const std::string>> slots_;
   std::vector<std::uint32_t> free_;
   std::uint64_t bytes_ = 0;
 };
