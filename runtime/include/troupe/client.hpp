@@ -31,6 +31,9 @@ std::vector<state_ptr> compute_nodes(internal::client_core& core,
 std::vector<std::pair<std::string, std::string>>
 run_on_workers(internal::client_core& core, const std::string& function, std::string args,
                std::chrono::nanoseconds timeout);
+/// The most recently connected client's core; throws connection_error
+/// when there is none.
+std::shared_ptr<internal::client_core> default_client_core();
 /// Stores packed values on workers; one finished state per value.
 std::vector<state_ptr> scatter_values(internal::client_core& core,
                                       std::vector<std::string>&& packed);

@@ -701,9 +701,10 @@ std::vector<task_key> all_chunks(graph_builder& g, const array_node& n) {
   return keys;
 }
 
-std::vector<state_ptr> run(client& c, graph_builder& g, const std::vector<task_key>& keys) {
+std::vector<state_ptr> run(internal::client_core& core, graph_builder& g,
+                           const std::vector<task_key>& keys) {
   std::vector<task_key> wanted = keys;
-  return submit_batch(c.core(), std::move(g.batch), wanted, {"array"});
+  return submit_batch(core, std::move(g.batch), wanted, {"array"});
 }
 
 bool reference_all(msgpack::type::object_type, std::size_t, void*) { return true; }
@@ -716,10 +717,11 @@ std::size_t count_tasks(const array_ptr& n) {
   return g.batch.size();
 }
 
-void compute_into(client& c, const array_ptr& n, void* out) {
+namespace {
+void compute_on(internal::client_core& core, const array_ptr& n, void* out) {
   graph_builder g;
   auto keys = all_chunks(g, *n);
-  auto states = run(c, g, keys);
+  auto states = run(core, g, keys);
   std::vector<future_state*> raw;
   for (auto& s : states)
     raw.push_back(s.get());
@@ -748,12 +750,10 @@ void compute_into(client& c, const array_ptr& n, void* out) {
   });
 }
 
-// As Dask's persist: returns at once; the chunks compute in the background
-// and later graphs wait for them.
-array_ptr persist(client& c, const array_ptr& n) {
+array_ptr persist_on(internal::client_core& core, const array_ptr& n) {
   graph_builder g;
   auto keys = all_chunks(g, *n);
-  auto states = run(c, g, keys);
+  auto states = run(core, g, keys);
   auto p = std::make_shared<array_node>();
   p->kind = node_kind::persisted;
   p->type = n->type;
@@ -763,5 +763,16 @@ array_ptr persist(client& c, const array_ptr& n) {
   p->states = std::move(states);
   return p;
 }
+} // namespace
+
+void compute_into(client& c, const array_ptr& n, void* out) { compute_on(c.core(), n, out); }
+
+void compute_into(const array_ptr& n, void* out) { compute_on(*default_client_core(), n, out); }
+
+// As Dask's persist: returns at once; the chunks compute in the background
+// and later graphs wait for them.
+array_ptr persist(client& c, const array_ptr& n) { return persist_on(c.core(), n); }
+
+array_ptr persist(const array_ptr& n) { return persist_on(*default_client_core(), n); }
 
 } // namespace troupe::detail

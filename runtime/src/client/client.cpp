@@ -1,6 +1,7 @@
 // The public client API on top of client_core.
 #include "troupe/client.hpp"
 
+#include <mutex>
 #include <ostream>
 
 #include "client/client_core.hpp"
@@ -24,11 +25,36 @@ std::shared_ptr<internal::client_core> connect_to(
   return core;
 }
 
+// The most recently connected client, as Dask's default client: what
+// array::compute() without a client uses.
+std::mutex default_mutex;
+std::weak_ptr<internal::client_core> default_core;
+
+void make_default(const std::shared_ptr<internal::client_core>& core) {
+  std::lock_guard lock{default_mutex};
+  default_core = core;
+}
+
 } // namespace
 
-client::client(local_cluster& cluster) : core_(connect_to(cluster.runtime_handle())) {}
+namespace detail {
+std::shared_ptr<internal::client_core> default_client_core() {
+  std::lock_guard lock{default_mutex};
+  auto core = default_core.lock();
+  if (!core)
+    throw connection_error("troupe: no client is connected; create a troupe::client first "
+                           "(the most recent one is the default) or pass one to compute()");
+  return core;
+}
+} // namespace detail
 
-client::client(cluster& cluster) : core_(connect_to(cluster.runtime_handle())) {}
+client::client(local_cluster& cluster) : core_(connect_to(cluster.runtime_handle())) {
+  make_default(core_);
+}
+
+client::client(cluster& cluster) : core_(connect_to(cluster.runtime_handle())) {
+  make_default(core_);
+}
 
 client::client(const std::string& address, std::chrono::nanoseconds timeout) {
   check_task_registry();
@@ -38,6 +64,7 @@ client::client(const std::string& address, std::chrono::nanoseconds timeout) {
   auto sched = n->connect(address, timeout, "client");
   core_ = std::make_shared<internal::client_core>(n, sched, address);
   core_->connect(timeout);
+  make_default(core_);
 }
 
 client::~client() { close(); }

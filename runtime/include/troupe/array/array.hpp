@@ -119,8 +119,11 @@ array_ptr stack(const std::vector<array_ptr>& arrays, int axis);
 /// Runs the graph and copies the result, in C order, into `out` (which has
 /// room for every element).
 void compute_into(client& c, const array_ptr& n, void* out);
+/// The same on the default client (the most recently connected one).
+void compute_into(const array_ptr& n, void* out);
 /// Runs the graph and keeps every chunk on the cluster.
 array_ptr persist(client& c, const array_ptr& n);
+array_ptr persist(const array_ptr& n);
 
 /// Checks that `f` is a registered task (TROUPE_TASK) and returns it.
 template <class F>
@@ -222,9 +225,16 @@ public:
     detail::compute_into(c, node_, values.data());
     return ndarray<E>{shape(), std::move(values)};
   }
-  /// Runs the graph and keeps the chunks on the cluster; the returned array
-  /// starts later graphs from them.
+  /// The same on the default client: the most recently connected one.
+  ndarray<E> compute() const {
+    std::vector<storage_t<E>> values(static_cast<std::size_t>(size()));
+    detail::compute_into(node_, values.data());
+    return ndarray<E>{shape(), std::move(values)};
+  }
+  /// Starts the graph and keeps the chunks on the cluster (returns at once);
+  /// the returned array starts later graphs from them.
   array persist(client& c) const { return array{detail::persist(c, node_)}; }
+  array persist() const { return array{detail::persist(node_)}; }
 
   const detail::array_ptr& node() const noexcept { return node_; }
 
