@@ -35,6 +35,9 @@ struct cluster_info {
   std::uint64_t total_managed_bytes() const;
 };
 
+/// Bytes as GiB with two decimals ("23.59"), for printing.
+std::string gib_text(std::uint64_t bytes);
+
 /// "<scheduler address> workers=2 threads=2 memory=..." in a small table.
 std::ostream& operator<<(std::ostream& out, const cluster_info& info);
 

@@ -65,8 +65,7 @@ std::ostream& operator<<(std::ostream& out, const cluster& c) {
   auto info = c.info();
   out << "cluster(" << c.plugin() << ", scheduler=" << info.scheduler_address
       << ", workers=" << info.workers.size() << ", threads=" << info.total_threads()
-      << ", memory=" << std::fixed << std::setprecision(2)
-      << info.total_memory_limit() / (1024.0 * 1024 * 1024) << " GiB)";
+      << ", memory=" << gib_text(info.total_memory_limit()) << " GiB)";
   return out;
 }
 

@@ -1,3 +1,4 @@
+#include <cstdio>
 #include "troupe/cluster_info.hpp"
 
 #include <iomanip>
@@ -26,19 +27,29 @@ std::uint64_t cluster_info::total_managed_bytes() const {
   return n;
 }
 
+std::string gib_text(std::uint64_t bytes) {
+  // Formatted apart from the caller's stream, whose flags stay as they were.
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", static_cast<double>(bytes) / (1024.0 * 1024 * 1024));
+  return text;
+}
+
 std::ostream& operator<<(std::ostream& out, const cluster_info& info) {
-  constexpr double gib = 1024.0 * 1024 * 1024;
   out << "scheduler " << info.scheduler_address << ": " << info.workers.size() << " workers, "
-      << info.total_threads() << " threads, " << std::fixed << std::setprecision(2)
-      << info.total_memory_limit() / gib << " GiB; tasks: " << info.waiting << " waiting, "
+      << info.total_threads() << " threads, " << gib_text(info.total_memory_limit())
+      << " GiB; tasks: " << info.waiting << " waiting, "
       << info.ready << " ready, " << info.processing << " processing, " << info.memory
       << " in memory, " << info.erred << " erred\n";
-  for (auto& w : info.workers)
-    out << "  " << std::left << std::setw(24) << w.name << " threads=" << w.nthreads
+  for (auto& w : info.workers) {
+    std::string name = w.name;
+    if (name.size() < 24)
+      name.resize(24, ' ');
+    out << "  " << name << " threads=" << w.nthreads
         << " memory=" << w.managed_bytes << "/" << w.memory_limit << " B keys=" << w.n_keys
         << " processing=" << w.processing
         << (w.data_address.empty() ? "" : " data=" + w.data_address)
         << (w.retiring ? " (retiring)" : "") << "\n";
+  }
   return out;
 }
 
