@@ -27,6 +27,9 @@
 
 #include <troupe/troupe.hpp>
 
+#include "array_bench.hpp"
+#include "memory_bandwidth.hpp"
+
 long inc(long x) { return x + 1; }
 long add(long x, long y) { return x + y; }
 long worker_pid(long) { return static_cast<long>(::getpid()); }
@@ -60,6 +63,9 @@ struct options {
   long roundtrips = 10'000;
   long leaves = 65'536;
   bool processes = true;
+  bool array = true;
+  bool array_only = false;
+  troupe::bench::array_options arrays;
 };
 
 
@@ -195,6 +201,8 @@ proc_figures bench_processes(const options& o) {
 
 int main(int argc, char** argv) {
   troupe::init(argc, argv);  // worker processes of the process benchmarks
+  if (argc == 4 && std::string{argv[1]} == "--array-workload")
+    return troupe::bench::run_array_workload(argv[2], std::stol(argv[3]));
   options o;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -215,37 +223,71 @@ int main(int argc, char** argv) {
       o.leaves = value();
     else if (a == "--no-processes")
       o.processes = false;
+    else if (a == "--no-array")
+      o.array = false;
+    else if (a == "--array-only")
+      o.array_only = true;
+    else if (a == "--seed-n")
+      o.arrays.seed_n = value();
+    else if (a == "--big-n")
+      o.arrays.big_n = value();
+    else if (a == "--elementwise-gb")
+      o.arrays.elementwise_gb = static_cast<double>(value());
     else {
       std::cerr << "troupe-bench: unknown argument '" << a
-                << "' (use --json, --map-n N, --roundtrips N, --tree-leaves N, --no-processes)\n";
+                << "' (use --json, --map-n N, --roundtrips N, --tree-leaves N, --no-processes, --no-array, --array-only, --seed-n N, --big-n N, --elementwise-gb N)\n";
       return 2;
     }
   }
-  troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
-  troupe::client client{cluster};
-  bench_map(client, std::min(o.map_n, 10'000L));  // warm up
-  double map_rate = bench_map(client, o.map_n);
-  client.sync();  // the map's releases are handled before the next workload
-  auto rt = bench_roundtrip(client, o.roundtrips);
-  double median = rt[rt.size() / 2];
-  double p99 = rt[std::min(rt.size() - 1, rt.size() * 99 / 100)];
-  double tree = bench_tree(client, o.leaves);
-  client.close();
+  double map_rate = 0, median = 0, p99 = 0, tree = 0;
   proc_figures p;
-  if (o.processes)
-    p = bench_processes(o);
-  if (o.json) {
-    std::printf("{\"map_tasks_per_s\": %.0f, \"roundtrip_us_median\": %.2f, "
-                "\"roundtrip_us_p99\": %.2f, \"tree_%ld_s\": %.4f, \"map_n\": %ld, "
-                "\"roundtrips\": %ld, \"workers\": 2, \"threads_per_worker\": 1",
-                map_rate, median, p99, o.leaves, tree, o.map_n, o.roundtrips);
+  if (!o.array_only) {
+    troupe::local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
+    troupe::client client{cluster};
+    bench_map(client, std::min(o.map_n, 10'000L));  // warm up
+    map_rate = bench_map(client, o.map_n);
+    client.sync();  // the map's releases are handled before the next workload
+    auto rt = bench_roundtrip(client, o.roundtrips);
+    median = rt[rt.size() / 2];
+    p99 = rt[std::min(rt.size() - 1, rt.size() * 99 / 100)];
+    tree = bench_tree(client, o.leaves);
+    client.close();
     if (o.processes)
-      std::printf(", \"proc_startup_s\": %.4f, \"proc_map_tasks_per_s\": %.0f, "
-                  "\"proc_roundtrip_us_median\": %.2f, \"transfer_gb_per_s\": %.3f, "
-                  "\"recovery_s\": %.3f",
-                  p.startup_s, p.map_rate, p.roundtrip_median, p.transfer_gbps, p.recovery_s);
+      p = bench_processes(o);
+  }
+  troupe::bench::array_figures arr;
+  troupe::bench::bandwidth bw;
+  if (o.array || o.array_only) {
+    arr = troupe::bench::run_array_benchmarks("/proc/self/exe", o.arrays);
+    bw = troupe::bench::measure_memory_bandwidth();
+  }
+  if (o.json) {
+    std::printf("{\"workers\": 2, \"threads_per_worker\": 1");
+    if (!o.array_only) {
+      std::printf(", \"map_tasks_per_s\": %.0f, \"roundtrip_us_median\": %.2f, "
+                  "\"roundtrip_us_p99\": %.2f, \"tree_%ld_s\": %.4f, \"map_n\": %ld, "
+                  "\"roundtrips\": %ld",
+                  map_rate, median, p99, o.leaves, tree, o.map_n, o.roundtrips);
+      if (o.processes)
+        std::printf(", \"proc_startup_s\": %.4f, \"proc_map_tasks_per_s\": %.0f, "
+                    "\"proc_roundtrip_us_median\": %.2f, \"transfer_gb_per_s\": %.3f, "
+                    "\"recovery_s\": %.3f",
+                    p.startup_s, p.map_rate, p.roundtrip_median, p.transfer_gbps, p.recovery_s);
+    }
+    if (o.array || o.array_only)
+      std::printf(", \"array_seed_s\": %.4f, \"array_seed_peak_mb\": %.1f, "
+                  "\"array_bigger_than_memory_s\": %.3f, \"array_bigger_than_memory_peak_mb\": %.1f, "
+                  "\"big_n\": %ld, \"seed_n\": %ld, "
+                  "\"elementwise_gb_per_s\": %.3f, \"elementwise_gb\": %.1f, "
+                  "\"memory_bandwidth_triad_gb_per_s\": %.3f, \"memory_bandwidth_copy_gb_per_s\": %.3f, "
+                  "\"elementwise_fraction_of_bandwidth\": %.3f",
+                  arr.seed_s, arr.seed_peak_mb, arr.big_s, arr.big_peak_mb, o.arrays.big_n,
+                  o.arrays.seed_n, arr.elementwise_gb_per_s, o.arrays.elementwise_gb,
+                  bw.triad_gb_per_s, bw.copy_gb_per_s, arr.elementwise_gb_per_s / bw.triad_gb_per_s);
     std::printf("}\n");
-  } else {
+    return 0;
+  }
+  if (!o.array_only) {
     std::printf("map + gather of %ld tasks:    %12.0f tasks/s   (target >= 1,000,000)\n",
                 o.map_n, map_rate);
     std::printf("submit + get round trip:      %12.2f us median, %.2f us p99 (target < 20)\n",
@@ -261,6 +303,15 @@ int main(int argc, char** argv) {
       std::printf("SIGKILL to all results back:  %12.3f s (2,000 tasks of 5 ms)\n",
                   p.recovery_s);
     }
+  }
+  if (o.array || o.array_only) {
+    std::printf("array seed (%ld^2, x + x.T ...): %9.3f s, peak %.0f MB\n", o.arrays.seed_n,
+                arr.seed_s, arr.seed_peak_mb);
+    std::printf("(x * x).mean(1), %ld^2:      %9.3f s, peak %.0f MB (target < 4096)\n",
+                o.arrays.big_n, arr.big_s, arr.big_peak_mb);
+    std::printf("a * b + c over %.0f GB:          %9.3f GB/s = %.0f%% of triad %.3f GB/s\n",
+                o.arrays.elementwise_gb, arr.elementwise_gb_per_s,
+                100 * arr.elementwise_gb_per_s / bw.triad_gb_per_s, bw.triad_gb_per_s);
   }
   return 0;
 }

@@ -775,4 +775,18 @@ array_ptr persist(client& c, const array_ptr& n) { return persist_on(c.core(), n
 
 array_ptr persist(const array_ptr& n) { return persist_on(*default_client_core(), n); }
 
+void wait_chunks(const array_ptr& n) {
+  if (n->kind != node_kind::persisted)
+    return;
+  std::vector<future_state*> raw;
+  for (auto& s : n->states)
+    raw.push_back(s.get());
+  if (!wait_all(raw, default_timeout()))
+    throw timeout_error("troupe::wait: the array's chunks were not all computed within the "
+                        "client's timeout");
+  for (auto* s : raw)
+    if (s->status.load(std::memory_order_acquire) != future_status::finished)
+      await_result(*s, default_timeout());  // throws the task's error
+}
+
 } // namespace troupe::detail

@@ -1,5 +1,7 @@
 #include "array/kernels.hpp"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <cmath>
 #include <cstdlib>
@@ -36,11 +38,25 @@ struct reg {
   const S* as() const { return reinterpret_cast<const S*>(data); }
 };
 
+// Chunks are megabytes: backing them with 2 MiB pages (where the kernel's
+// transparent huge pages are on "madvise") turns 512 page faults into one,
+// and faulting in fresh pages is most of the cost of writing a new chunk.
+void prefer_huge_pages(char* p, std::size_t n) {
+  constexpr std::uintptr_t huge = 2u << 20;
+  if (n < 2 * huge)
+    return;
+  auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
+  auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(huge - 1);
+  if (end > begin)
+    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 std::shared_ptr<char> aligned_bytes(std::size_t n) {
   std::size_t size = std::max<std::size_t>(64, (n + 63) / 64 * 64);
   char* p = static_cast<char*>(std::aligned_alloc(64, size));
   if (!p)
     throw std::bad_alloc{};
+  prefer_huge_pages(p, size);
   return std::shared_ptr<char>(p, [](char* q) { std::free(q); });
 }
 
@@ -575,6 +591,8 @@ std::size_t append_block(std::string& out, dtype type, const shape_t& shape) {
   p.pack_bin_body(zeros, static_cast<std::uint32_t>(pad));
   p.pack_bin(static_cast<std::uint32_t>(nbytes));
   std::size_t at = out.size();
+  out.reserve(at + nbytes);
+  prefer_huge_pages(out.data(), out.capacity());
   out.resize(at + nbytes);
   (void)start;
   return at;

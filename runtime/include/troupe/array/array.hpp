@@ -124,6 +124,9 @@ void compute_into(const array_ptr& n, void* out);
 /// Runs the graph and keeps every chunk on the cluster.
 array_ptr persist(client& c, const array_ptr& n);
 array_ptr persist(const array_ptr& n);
+/// Waits until every chunk of a persisted array is on the cluster; throws
+/// the first task's error. Returns at once for arrays not persisted.
+void wait_chunks(const array_ptr& n);
 
 /// Checks that `f` is a registered task (TROUPE_TASK) and returns it.
 template <class F>
@@ -250,6 +253,13 @@ private:
 
   detail::array_ptr node_;
 };
+
+/// Waits until a persisted array's chunks are computed (as distributed's
+/// wait(x.persist())); throws troupe::task_error when one failed.
+template <class T>
+void wait(const array<T>& a) {
+  detail::wait_chunks(a.node());
+}
 
 /// Prints Dask's summary table: shape, chunk shape, bytes, chunks, tasks.
 template <class T>
