@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -50,7 +51,8 @@ double bigger_than_memory(long n) {
 
 // a * b + c over 1-D float64 arrays, all four (a, b, c, result) together
 // `gb` GB, chunks of 1,000,000 elements; the inputs are persisted first, the
-// fused result is persisted (kept on the workers) and timed.
+// fused result is persisted (kept on the workers) and timed: bytes read and
+// written per second.
 double elementwise(double gb) {
   auto n = static_cast<std::int64_t>(gb * 1e9 / 4 / 8);
   auto a = random::uniform({n}, {1'000'000}, 0.0, 1.0, {.seed = 1}).persist();
@@ -59,11 +61,16 @@ double elementwise(double gb) {
   wait(a);
   wait(b);
   wait(c);
-  auto t0 = clock_type::now();
-  auto r = (a * b + c).persist();
-  wait(r);
-  double s = since(t0);
-  return static_cast<double>(n) * 8 * 4 / s / 1e9;
+  // Best of three, as dask_compare.py does; each result is dropped before
+  // the next run, so later runs write into memory the first one faulted in.
+  double best = 1e300;
+  for (int run = 0; run < 3; ++run) {
+    auto t0 = clock_type::now();
+    auto r = (a * b + c).persist();
+    wait(r);
+    best = std::min(best, since(t0));
+  }
+  return static_cast<double>(n) * 8 * 4 / best / 1e9;
 }
 
 struct child_result {

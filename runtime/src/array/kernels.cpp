@@ -9,6 +9,7 @@
 #include <memory>
 #include <numbers>
 
+#include "array/buffer_pool.hpp"
 #include "array/instruction.hpp"
 #include "array/ops.hpp"
 #include "array/random.hpp"
@@ -38,27 +39,7 @@ struct reg {
   const S* as() const { return reinterpret_cast<const S*>(data); }
 };
 
-// Chunks are megabytes: backing them with 2 MiB pages (where the kernel's
-// transparent huge pages are on "madvise") turns 512 page faults into one,
-// and faulting in fresh pages is most of the cost of writing a new chunk.
-void prefer_huge_pages(char* p, std::size_t n) {
-  constexpr std::uintptr_t huge = 2u << 20;
-  if (n < 2 * huge)
-    return;
-  auto begin = (reinterpret_cast<std::uintptr_t>(p) + huge - 1) & ~(huge - 1);
-  auto end = (reinterpret_cast<std::uintptr_t>(p) + n) & ~(huge - 1);
-  if (end > begin)
-    ::madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
-}
-
-std::shared_ptr<char> aligned_bytes(std::size_t n) {
-  std::size_t size = std::max<std::size_t>(64, (n + 63) / 64 * 64);
-  char* p = static_cast<char*>(std::aligned_alloc(64, size));
-  if (!p)
-    throw std::bad_alloc{};
-  prefer_huge_pages(p, size);
-  return std::shared_ptr<char>(p, [](char* q) { std::free(q); });
-}
+std::shared_ptr<char> aligned_bytes(std::size_t n) { return chunk_buffer(n); }
 
 /// Calls f(S{}) with S the storage type of `t`.
 template <class F>
@@ -203,26 +184,34 @@ private:
     reg r = fresh(in.type, in.shape);
     chunk_rng rng{in.seed, in.stream};
     const std::int64_t n = r.count();
+    constexpr std::int64_t block = 4096;  // even: normal values come in pairs
+    std::vector<double> u(block);
     with_type(in.type, [&](auto s) {
       using S = decltype(s);
       S* o = mut<S>(r);
-      if (in.small == 0) {  // uniform [a, b)
-        const double span = in.b - in.a;
-        for (std::int64_t k = 0; k < n; ++k)
-          o[k] = store_as<S>(in.a + span * rng.uniform());
-      } else if (in.small == 1) {  // normal, Box-Muller: two values per pair of draws
-        for (std::int64_t k = 0; k < n; k += 2) {
-          double u1 = 1.0 - rng.uniform(), u2 = rng.uniform();
-          double rad = std::sqrt(-2.0 * std::log(u1));
-          double ang = 2.0 * std::numbers::pi * u2;
-          o[k] = store_as<S>(in.a + in.b * rad * std::cos(ang));
-          if (k + 1 < n)
-            o[k + 1] = store_as<S>(in.a + in.b * rad * std::sin(ang));
+      const double span = in.b - in.a;
+      for (std::int64_t base = 0; base < n; base += block) {
+        const std::int64_t len = std::min(block, n - base);
+        if (in.small == 0 && std::is_same_v<S, double> && in.a == 0 && in.b == 1) {
+          rng.uniform(reinterpret_cast<double*>(o) + base, len);  // straight into the chunk
+          continue;
         }
-      } else {  // integers [a, b)
-        const double span = in.b - in.a;
-        for (std::int64_t k = 0; k < n; ++k)
-          o[k] = store_as<S>(in.a + std::floor(span * rng.uniform()));
+        rng.uniform(u.data(), len + (len & 1));
+        if (in.small == 0) {  // uniform [a, b)
+          for (std::int64_t k = 0; k < len; ++k)
+            o[base + k] = store_as<S>(in.a + span * u[static_cast<std::size_t>(k)]);
+        } else if (in.small == 1) {  // normal, Box-Muller: a pair of values per pair of draws
+          for (std::int64_t k = 0; k < len; k += 2) {
+            double rad = std::sqrt(-2.0 * std::log(1.0 - u[static_cast<std::size_t>(k)]));
+            double ang = 2.0 * std::numbers::pi * u[static_cast<std::size_t>(k) + 1];
+            o[base + k] = store_as<S>(in.a + in.b * rad * std::cos(ang));
+            if (k + 1 < len)
+              o[base + k + 1] = store_as<S>(in.a + in.b * rad * std::sin(ang));
+          }
+        } else {  // integers [a, b)
+          for (std::int64_t k = 0; k < len; ++k)
+            o[base + k] = store_as<S>(in.a + std::floor(span * u[static_cast<std::size_t>(k)]));
+        }
       }
     });
     return r;
@@ -593,7 +582,13 @@ std::size_t append_block(std::string& out, dtype type, const shape_t& shape) {
   std::size_t at = out.size();
   out.reserve(at + nbytes);
   prefer_huge_pages(out.data(), out.capacity());
+#ifdef __cpp_lib_string_resize_and_overwrite
+  // The caller writes every element: zero-filling megabytes first would be
+  // a whole extra pass over memory.
+  out.resize_and_overwrite(at + nbytes, [](char*, std::size_t n) { return n; });
+#else
   out.resize(at + nbytes);
+#endif
   (void)start;
   return at;
 }

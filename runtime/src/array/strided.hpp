@@ -3,6 +3,7 @@
 // (in elements, may be 0 or negative) and writing with destination strides.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <vector>
@@ -14,6 +15,23 @@ inline std::vector<std::int64_t> c_strides(const std::vector<std::int64_t>& shap
   for (std::size_t d = shape.size(); d-- > 1;)
     s[d - 1] = s[d] * shape[d];
   return s;
+}
+
+// The last two axes of a gather whose innermost source stride is not 1
+// (a transpose): copied in 32 x 32 tiles so that both the rows read and the
+// rows written stay in cache.
+template <std::size_t Size>
+void copy_tiles(char* dst, std::int64_t dr, std::int64_t dc, const char* src, std::int64_t sr,
+                std::int64_t sc, std::int64_t rows, std::int64_t cols) {
+  constexpr std::int64_t t = 32;
+  const auto sz = static_cast<std::int64_t>(Size);
+  for (std::int64_t i0 = 0; i0 < rows; i0 += t)
+    for (std::int64_t j0 = 0; j0 < cols; j0 += t) {
+      const std::int64_t i1 = std::min(rows, i0 + t), j1 = std::min(cols, j0 + t);
+      for (std::int64_t i = i0; i < i1; ++i)
+        for (std::int64_t j = j0; j < j1; ++j)
+          std::memcpy(dst + (i * dr + j * dc) * sz, src + (i * sr + j * sc) * sz, Size);
+    }
 }
 
 template <std::size_t Size>
@@ -28,6 +46,10 @@ void copy_strided_typed(char* dst, const std::vector<std::int64_t>& dst_strides,
     std::memcpy(dst, src, Size);
     return;
   }
+  // Copy the innermost axis (or, for a transpose-like gather, the last two)
+  // at each position of the outer axes.
+  const bool tiled = n >= 2 && src_strides[n - 1] != 1 && extent[n - 1] > 1;
+  const std::size_t outer = tiled ? n - 2 : n - 1;
   std::vector<std::int64_t> idx(n, 0);
   const std::int64_t inner = extent[n - 1];
   const std::int64_t ds = dst_strides[n - 1], ss = src_strides[n - 1];
@@ -35,7 +57,9 @@ void copy_strided_typed(char* dst, const std::vector<std::int64_t>& dst_strides,
   for (;;) {
     char* d = dst + doff * static_cast<std::int64_t>(Size);
     const char* s = src + soff * static_cast<std::int64_t>(Size);
-    if (ds == 1 && ss == 1) {
+    if (tiled) {
+      copy_tiles<Size>(d, dst_strides[n - 2], ds, s, src_strides[n - 2], ss, extent[n - 2], inner);
+    } else if (ds == 1 && ss == 1) {
       std::memcpy(d, s, static_cast<std::size_t>(inner) * Size);
     } else {
       for (std::int64_t i = 0; i < inner; ++i)
@@ -43,7 +67,7 @@ void copy_strided_typed(char* dst, const std::vector<std::int64_t>& dst_strides,
                     s + i * ss * static_cast<std::int64_t>(Size), Size);
     }
     // Advance the outer index (odometer), keeping both offsets current.
-    std::size_t d_ax = n - 1;
+    std::size_t d_ax = outer;
     for (;;) {
       if (d_ax == 0)
         return;

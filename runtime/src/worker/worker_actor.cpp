@@ -1,6 +1,8 @@
 #include "worker/worker_actor.hpp"
 
+#include <map>
 #include <memory>
+#include <mutex>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -25,12 +27,34 @@ namespace {
 
 constexpr auto fetch_timeout = std::chrono::seconds(30);
 
+// The stores of the workers of this process, by worker actor: a worker
+// takes an input held by a worker of the same process by sharing its bytes,
+// where a worker elsewhere has to send a copy.
+std::mutex stores_mutex;
+std::map<caf::actor_addr, std::weak_ptr<worker_store>> stores;
+
+void remember_store(const caf::actor_addr& worker, std::weak_ptr<worker_store> store) {
+  std::lock_guard lock{stores_mutex};
+  stores[worker] = std::move(store);
+}
+
+void forget_store(const caf::actor_addr& worker) {
+  std::lock_guard lock{stores_mutex};
+  stores.erase(worker);
+}
+
+std::shared_ptr<worker_store> store_of(const caf::actor_addr& worker) {
+  std::lock_guard lock{stores_mutex};
+  auto it = stores.find(worker);
+  return it == stores.end() ? nullptr : it->second.lock();
+}
+
 struct worker_state {
   std::uint32_t id = proto::no_worker;
   worker_config config;
   caf::actor scheduler;
   // Declared before the executor: its threads use the store until joined.
-  std::unique_ptr<worker_store> store = std::make_unique<worker_store>();
+  std::shared_ptr<worker_store> store = std::make_shared<worker_store>();
   std::unique_ptr<executor> exec;
   std::unique_ptr<data_server> data;  // serves the store to other processes
   std::unique_ptr<background_threads> transfers;  // data-path fetches
@@ -45,9 +69,12 @@ struct worker_state {
   };
   std::unordered_map<std::uint64_t, pending_fetch> pending;
   std::uint64_t next_fetch = 0;
+  caf::actor_addr registered;  // in the process's table of stores
   static inline const char* name = "troupe.worker";
 
   ~worker_state() {
+    if (registered)
+      forget_store(registered);
     transfers.reset();
     exec.reset();
     if (data)
@@ -136,6 +163,23 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
       self->state.exec->push(job);  // tasks whose inputs did not come report missing_dep
   };
   for (auto& [holder, keys] : wanted) {
+    if (auto peer = st.peers.find(holder); peer != st.peers.end()) {
+      if (auto theirs = store_of(peer->second.address())) {
+        // Same process: share the bytes, no copy, no message.
+        proto::acquired got;
+        got.worker = st.id;
+        for (auto key : keys)
+          if (auto bytes = theirs->share(key)) {
+            got.keys.push_back(key);
+            got.nbytes.push_back(bytes->size());
+            st.store->put_shared(key, std::move(bytes));
+          }
+        if (!got.keys.empty())
+          self->send(st.scheduler, std::move(got));
+        finish();  // tasks whose inputs were gone report missing_dep
+        continue;
+      }
+    }
     if (auto addr = st.peer_data.find(holder); addr != st.peer_data.end() && !addr->second.empty()) {
       fetch_over_data_path(self, addr->second, std::move(keys), {job, remaining});
       continue;
@@ -177,6 +221,8 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
   hello.nthreads = st.config.nthreads;
   hello.memory_limit = st.config.memory_limit;
   hello.handle = caf::actor_cast<caf::actor>(self);
+  st.registered = self->address();
+  remember_store(st.registered, st.store);
   if (!st.config.data_host.empty()) {
     st.data = std::make_unique<data_server>(*st.store, st.config.data_host, st.config.name,
                                             current_config().network.frame_timeout);

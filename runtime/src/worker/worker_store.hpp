@@ -19,10 +19,16 @@ public:
   void put(const std::vector<std::uint64_t>& keys, std::vector<std::string>& values) {
     std::unique_lock lock{mutex_};
     for (std::size_t i = 0; i < keys.size(); ++i)
-      put_locked(keys[i], std::move(values[i]));
+      put_locked(keys[i], std::make_shared<const std::string>(std::move(values[i])));
   }
 
   void put(std::uint64_t key, std::string value) {
+    std::unique_lock lock{mutex_};
+    put_locked(key, std::make_shared<const std::string>(std::move(value)));
+  }
+
+  /// Stores bytes that another store of this process holds too (no copy).
+  void put_shared(std::uint64_t key, std::shared_ptr<const std::string> value) {
     std::unique_lock lock{mutex_};
     put_locked(key, std::move(value));
   }
@@ -76,7 +82,7 @@ public:
   }
 
 private:
-  void put_locked(std::uint64_t key, std::string&& value) {
+  void put_locked(std::uint64_t key, std::shared_ptr<const std::string> value) {
     auto slot = index_.find(key);
     if (slot == flat_key_map::npos) {
       if (!free_.empty()) {
@@ -90,8 +96,8 @@ private:
     } else {
       bytes_ -= slots_[slot]->size();
     }
-    bytes_ += value.size();
-    slots_[slot] = std::make_shared<const std::string>(std::move(value));
+    bytes_ += value->size();
+    slots_[slot] = std::move(value);
   }
 
   mutable std::shared_mutex mutex_;
