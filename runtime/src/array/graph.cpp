@@ -96,6 +96,29 @@ bool is_fusable(const array_node& n) {
   }
 }
 
+// An element-wise node computes in double when its result or any operand
+// (array or scalar) is floating, else in int64: what it would do alone.
+bool computes_in_double(const array_node& n) {
+  if (is_floating(n.type))
+    return true;
+  for (std::size_t k = 0; k < n.inputs.size(); ++k)
+    if (n.inputs[k] ? is_floating(n.inputs[k]->type) : n.scalars[k]->floating)
+      return true;
+  return false;
+}
+
+// Whether element-wise input `in` may be folded into an expression computed
+// in double (or int64) without its own result being written first. Not when
+// it computes in the other type (int64 past 2^53 is not exact in double; a
+// comparison of doubles is not one of int64s), nor when it is a cast that
+// narrows: the truncation to int64 or bool, or the rounding to float32,
+// must happen before the next operation, as NumPy does it.
+bool folds_into(const array_node& in, bool as_double) {
+  if (computes_in_double(in) != as_double)
+    return false;
+  return in.op != ew_op::cast || in.type == (as_double ? dtype::float64 : dtype::int64);
+}
+
 const char* label(const array_node& n) {
   switch (n.kind) {
   case node_kind::random: return "array.random";
@@ -267,6 +290,7 @@ private:
     }
     case node_kind::elementwise: {
       expression e;
+      e.as_double = computes_in_double(n);
       compose(p, n, idx, e);
       auto r = p.op(opcode::elementwise);
       p.w.put(n.type);
@@ -352,13 +376,11 @@ private:
   // shape, recursively) to one postfix expression: a chain of operations
   // becomes one pass over the chunk.
   void compose(program& p, const array_node& n, const idx_t& idx, expression& e) {
-    e.as_double = e.as_double || is_floating(n.type);
     const std::size_t nd = n.shape.size();
     shape_t shape = block_shape(n, idx);
     for (std::size_t k = 0; k < n.inputs.size(); ++k) {
       if (!n.inputs[k]) {
         const scalar& s = *n.scalars[k];
-        e.as_double = e.as_double || s.floating;
         e.code.put(expr_code::constant);
         e.code.put(s.f);
         e.code.put(s.i);
@@ -373,8 +395,7 @@ private:
         broadcast = broadcast || stretched;
         in_idx.push_back(stretched ? 0 : idx[lead + d]);
       }
-      e.as_double = e.as_double || is_floating(in.type);
-      if (!broadcast && in.kind == node_kind::elementwise
+      if (!broadcast && in.kind == node_kind::elementwise && folds_into(in, e.as_double)
           && !p.memo.count({&in, linear(in, in_idx)})) {
         compose(p, in, in_idx, e);
         continue;
@@ -552,11 +573,22 @@ private:
     // pile up while later chunks are computed.
     const auto split = static_cast<std::size_t>(n.split_every);
     std::vector<std::vector<task_key>> levels(1);
-    for (auto& in_idx : leaves) {
+    auto pending = [&] {
+      std::size_t count = 0;
+      for (auto& level : levels)
+        count += level.size();
+      return count;
+    };
+    for (std::size_t k = 0; k < leaves.size(); ++k) {
       program p;
-      auto r = leaf(p, in_idx);
+      auto r = leaf(p, leaves[k]);
       levels[0].push_back(finish(p, r, "array." + kind + "_chunk"));
       for (std::size_t l = 0; levels[l].size() == split && leaves.size() > split; ++l) {
+        // After the last leaf, partials that fit in one group go to the
+        // aggregation as they are: combining them first would only add a
+        // task of one input (8 chunks with split_every 2: 15 tasks, not 16).
+        if (k + 1 == leaves.size() && pending() <= split)
+          break;
         if (l + 1 == levels.size())
           levels.emplace_back();
         levels[l + 1].push_back(combine(levels[l], false));
