@@ -279,7 +279,7 @@ int main(int argc, char** argv) {
                   "\"array_bigger_than_memory_s\": %.3f, \"array_bigger_than_memory_peak_mb\": %.1f, "
                   "\"big_n\": %ld, \"seed_n\": %ld, "
                   "\"elementwise_gb_per_s\": %.3f, \"elementwise_gb\": %.1f, "
-                  "\"memory_bandwidth_triad_gb_per_s\": %.3f, \"memory_bandwidth_copy_gb_per_s\": %.3f, "
+                  "\"memory_bandwidth_gb_per_s\": %.3f, \"memory_bandwidth_copy_gb_per_s\": %.3f, "
                   "\"elementwise_fraction_of_bandwidth\": %.3f",
                   arr.seed_s, arr.seed_peak_mb, arr.big_s, arr.big_peak_mb, o.arrays.big_n,
                   o.arrays.seed_n, arr.elementwise_gb_per_s, o.arrays.elementwise_gb,
