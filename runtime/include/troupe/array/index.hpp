@@ -41,7 +41,7 @@ private:
 /// Options of reductions.
 struct reduce_options {
   /// How many chunk results one combining task takes (Dask's split_every);
-  /// 0: [array] split_every from the configuration (default 8).
+  /// 0: the default, 8.
   int split_every = 0;
   /// Keep the reduced axes with length 1 (NumPy's keepdims).
   bool keepdims = false;
