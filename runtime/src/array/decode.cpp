@@ -38,6 +38,8 @@ std::vector<instruction> decode_program(std::string_view bytes, std::uint32_t& o
       in.b = r.get<double>();
       in.i = r.get<std::int64_t>();
       in.shape = r.get_vec();
+      in.exact_at = r.get<std::int64_t>();
+      in.exact = r.get<double>();
       break;
     case opcode::from_function:
       in.type = r.get<dtype>();

@@ -258,6 +258,8 @@ private:
       p.w.put(n.b);
       p.w.put<std::int64_t>(block_offsets(n, idx)[0]);
       p.w.put_vec(shape);
+      p.w.put<std::int64_t>(n.last ? n.shape[0] - 1 : -1);
+      p.w.put(n.last.value_or(0.0));
       return r;
     }
     case node_kind::from_function: {

@@ -17,6 +17,8 @@ struct instruction {
   std::uint64_t stream = 0;    // random stream (chunk index)
   double a = 0, b = 0;         // random parameters, fill value, range start/step
   std::int64_t i = 0;          // fill value (integer), range first index
+  std::int64_t exact_at = -1;  // range: the element that is exactly `exact`
+  double exact = 0;            // (linspace's stop)
   std::int32_t ddof = 0;
   std::uint32_t arg = 0;       // task argument (input, constant)
   shape_t shape;               // result shape

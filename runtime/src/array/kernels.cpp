@@ -60,6 +60,16 @@ S store_as(V v) {
     return static_cast<S>(v);
 }
 
+// The largest S below `high` (and not below `low`): where rounding to S
+// would carry a uniform value up to `high`.
+template <class S>
+S largest_below(double high, double low) {
+  S top = static_cast<S>(high);
+  while (static_cast<double>(top) >= high)
+    top = std::nextafter(top, -std::numeric_limits<S>::infinity());
+  return std::max(top, static_cast<S>(low));
+}
+
 class machine {
 public:
   machine(const msgpack::object& args, std::string& out) : args_(args), out_(out) {}
@@ -198,8 +208,16 @@ private:
         }
         rng.uniform(u.data(), len + (len & 1));
         if (in.small == 0) {  // uniform [a, b)
-          for (std::int64_t k = 0; k < len; ++k)
-            o[base + k] = store_as<S>(in.a + span * u[static_cast<std::size_t>(k)]);
+          if constexpr (std::is_floating_point_v<S>) {
+            // a + span * u is below b, but rounding it to S may give b itself
+            // (float32 on [1000, 1001): one value in 30000): keep [a, b) open.
+            const S top = largest_below<S>(in.b, in.a);
+            for (std::int64_t k = 0; k < len; ++k)
+              o[base + k] = std::min(top, store_as<S>(in.a + span * u[static_cast<std::size_t>(k)]));
+          } else {
+            for (std::int64_t k = 0; k < len; ++k)
+              o[base + k] = store_as<S>(in.a + span * u[static_cast<std::size_t>(k)]);
+          }
         } else if (in.small == 1) {  // normal, Box-Muller: a pair of values per pair of draws
           for (std::int64_t k = 0; k < len; k += 2) {
             double rad = std::sqrt(-2.0 * std::log(1.0 - u[static_cast<std::size_t>(k)]));
@@ -236,6 +254,9 @@ private:
       S* o = mut<S>(r);
       for (std::int64_t k = 0; k < n; ++k)
         o[k] = store_as<S>(in.a + in.b * static_cast<double>(in.i + k));
+      // linspace ends exactly at stop, as NumPy's does.
+      if (in.exact_at >= in.i && in.exact_at < in.i + n)
+        o[in.exact_at - in.i] = store_as<S>(in.exact);
     });
     return r;
   }

@@ -43,6 +43,7 @@ struct array_node {
   int distribution = 0;
   std::uint64_t seed = 0;
   double a = 0, b = 0;  // random parameters; range start and step
+  std::optional<double> last;  // range: the exact last value (linspace's stop)
   scalar value;         // full; element-wise scalar operands are in `scalars`
 
   // from_function, map_blocks.

@@ -211,13 +211,14 @@ array_ptr make_full(dtype t, scalar value, const shape_t& shape, const chunk_spe
 }
 
 array_ptr make_range(dtype t, double start, double step, std::int64_t count,
-                     const chunk_spec& chunks, bool) {
+                     const chunk_spec& chunks, std::optional<double> last) {
   if (count < 0)
     fail("linspace: the number of values is negative");
   shape_t shape{count};
   auto n = node_of(node_kind::range, t, shape, chunks.resolve(shape));
   n->a = start;
   n->b = step;
+  n->last = last;
   return created(std::move(n));
 }
 

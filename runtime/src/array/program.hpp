@@ -21,7 +21,8 @@ enum class opcode : std::uint8_t {
   input,          // u32 argument -> the chunk passed as that task argument
   random,         // u8 distribution, u64 seed, u64 stream, f64 a, f64 b, dtype, shape
   full,           // dtype, f64, i64, shape
-  range,          // dtype, f64 start, f64 step, i64 first index, shape (1-D)
+  range,          // dtype, f64 start, f64 step, i64 first index, shape (1-D),
+                  // i64 index whose value is exact (-1: none), f64 that value
   from_function,  // dtype, str name, str signature, shape, offsets
   constant,       // dtype, shape, u32 argument holding the raw elements
   elementwise,    // dtype, u8 evaluate-as-double, shape, u32 n, regs, str code

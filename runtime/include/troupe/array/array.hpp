@@ -89,8 +89,10 @@ void describe(std::ostream& out, const array_ptr& n);
 array_ptr make_random(int distribution, std::uint64_t seed, double a, double b, dtype t,
                       const shape_t& shape, const chunk_spec& chunks);
 array_ptr make_full(dtype t, scalar value, const shape_t& shape, const chunk_spec& chunks);
+/// `last`: the exact value of the last element (linspace's stop, which
+/// start + (n - 1) * step may miss by a rounding).
 array_ptr make_range(dtype t, double start, double step, std::int64_t n,
-                     const chunk_spec& chunks, bool linspace);
+                     const chunk_spec& chunks, std::optional<double> last);
 array_ptr make_from_function(dtype t, const task_entry& f, const shape_t& shape,
                              const chunk_spec& chunks);
 array_ptr make_from_data(dtype t, const void* data, const shape_t& shape,
@@ -438,7 +440,7 @@ array<T> arange(double start, double stop, double step, const chunk_spec& chunks
   if (step == 0)
     throw std::invalid_argument("troupe::arange: step is 0");
   auto n = static_cast<std::int64_t>(std::max(0.0, std::ceil((stop - start) / step)));
-  return array<T>{detail::make_range(dtype_of<T>(), start, step, n, chunks, false)};
+  return array<T>{detail::make_range(dtype_of<T>(), start, step, n, chunks, std::nullopt)};
 }
 template <class T = double>
 array<T> arange(double stop, const chunk_spec& chunks) {
@@ -448,7 +450,8 @@ array<T> arange(double stop, const chunk_spec& chunks) {
 template <class T = double>
 array<T> linspace(double start, double stop, std::int64_t num, const chunk_spec& chunks) {
   double step = num > 1 ? (stop - start) / static_cast<double>(num - 1) : 0.0;
-  return array<T>{detail::make_range(dtype_of<T>(), start, step, num, chunks, true)};
+  return array<T>{detail::make_range(dtype_of<T>(), start, step, num, chunks,
+                                     num > 1 ? std::optional<double>{stop} : std::nullopt)};
 }
 /// Element (i, j, ...) = f({i, j, ...}); f is a TROUPE_TASK, run on workers.
 template <class T>
