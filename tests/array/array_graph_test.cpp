@@ -257,9 +257,19 @@ TEST(array_chunk_warning, once_per_array_with_chunks_under_1_mib_or_over_512_mib
   EXPECT_EQ(lines[0].rfind("warning: troupe::array of shape (1000,) has chunks of 80 B (under 1 MiB)", 0), 0u) << lines[0];
   EXPECT_NE(lines[0].find("consider .rechunk((1000,))"), std::string::npos) << lines[0];
 
-  // Arrays made from it are not warned about again.
+  // Arrays made from it are not warned about again, nor are the arrays in
+  // other chunks that operations make to line operands up.
   auto y = (x * 2 + 1)[":500"].sum();
   (void)y;
+  EXPECT_TRUE(log.take().empty());
+  auto a = troupe::zeros<double>({100, 100}, {10, 10});
+  auto b = troupe::ones<double>({100, 100}, {20, 30});
+  EXPECT_EQ(log.take().size(), 2u);
+  (void)(a + b);
+  (void)troupe::matmul(a, b);
+  (void)troupe::stack<double>({a, b});
+  (void)troupe::concatenate<double>({a, b});
+  (void)troupe::where(a > 0, a, b);
   EXPECT_TRUE(log.take().empty());
   // A rechunk is a new array with its own chunks.
   (void)x.rechunk({100});

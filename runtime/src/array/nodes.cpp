@@ -166,6 +166,18 @@ array_ptr created(std::shared_ptr<array_node> n) {
   return n;
 }
 
+// `a` in other chunks, to line it up with another operand. Without the
+// advice: the user did not make this array, and the array it lines up with
+// had its own (x + y with y in other chunks warned about x's chunks twice).
+array_ptr aligned(const array_ptr& a, const chunk_spec& spec) {
+  chunks_t chunks = spec.resolve(a->shape);
+  if (chunks == a->chunks)
+    return a;
+  auto n = node_of(node_kind::rechunk, a->type, a->shape, chunks);
+  n->inputs = {a};
+  return n;
+}
+
 std::vector<std::int64_t> normalise_axes(const axes& ax, std::size_t ndim) {
   std::vector<std::int64_t> out;
   if (ax.all()) {
@@ -248,7 +260,7 @@ array_ptr make_map_blocks(const task_entry& f, dtype out, const std::vector<arra
     if (inputs[k]->shape != inputs[0]->shape)
       fail("map_blocks: arrays of shapes " + show(inputs[0]->shape) + " and "
            + show(inputs[k]->shape) + " do not match");
-    ins.push_back(rechunk(inputs[k], chunk_spec{inputs[0]->chunks}));
+    ins.push_back(aligned(inputs[k], chunk_spec{inputs[0]->chunks}));
   }
   chunks_t chunks = out_chunks ? *out_chunks : inputs[0]->chunks;
   if (blocks_per_axis(chunks) != blocks_per_axis(inputs[0]->chunks))
@@ -325,7 +337,7 @@ array_ptr elementwise_slots(ew_op op, dtype out, std::vector<array_ptr> in,
       if (a->shape[d] == shape[lead + d])
         want[d] = chunks[lead + d];
     if (want != a->chunks)
-      a = rechunk(a, chunk_spec{want});
+      a = aligned(a, chunk_spec{want});
   }
   auto n = node_of(node_kind::elementwise, out, shape, chunks);
   n->op = op;
@@ -529,12 +541,10 @@ array_ptr getitem(const array_ptr& a, std::string_view text) {
 }
 
 array_ptr rechunk(const array_ptr& a, const chunk_spec& spec) {
-  chunks_t chunks = spec.resolve(a->shape);
-  if (chunks == a->chunks)
-    return a;
-  auto n = node_of(node_kind::rechunk, a->type, a->shape, chunks);
-  n->inputs = {a};
-  return created(std::move(n));
+  auto r = aligned(a, spec);
+  if (r != a)
+    warn_about_chunks(*r);
+  return r;
 }
 
 array_ptr reduce(const array_ptr& a, reduce_kind kind, const axes& ax, int ddof,
@@ -605,7 +615,7 @@ array_ptr matmul(const array_ptr& a, const array_ptr& b) {
   if (a->shape.size() != 2 || b->shape.size() != 2 || a->shape[1] != b->shape[0])
     fail("matmul: shapes " + show(a->shape) + " and " + show(b->shape)
          + " are not aligned (both 2-D, the first's columns equal to the second's rows)");
-  auto bb = rechunk(b, chunk_spec{chunks_t{a->chunks[1], b->chunks[1]}});
+  auto bb = aligned(b, chunk_spec{chunks_t{a->chunks[1], b->chunks[1]}});
   auto n = node_of(node_kind::matmul, promote(a->type, b->type), {a->shape[0], b->shape[1]},
                    {a->chunks[0], b->chunks[1]});
   if (a->type == dtype::boolean && b->type == dtype::boolean)
@@ -633,8 +643,7 @@ array_ptr concatenate(const std::vector<array_ptr>& arrays, int axis) {
            + " differ outside axis " + std::to_string(d));
     chunks_t want = first->chunks;
     want[d] = a->chunks[d];
-    auto aligned = rechunk(a, chunk_spec{want});
-    n->inputs.push_back(aligned);
+    n->inputs.push_back(aligned(a, chunk_spec{want}));
     n->shape[d] += a->shape[d];
     for (auto c : a->chunks[d])
       n->chunks[d].push_back(c);
@@ -659,7 +668,7 @@ array_ptr stack(const std::vector<array_ptr>& arrays, int axis) {
     if (a->shape != first->shape || a->type != first->type)
       fail("stack: all arrays must have the same shape; " + show(first->shape) + " and "
            + show(a->shape) + " differ");
-    n->inputs.push_back(rechunk(a, chunk_spec{first->chunks}));
+    n->inputs.push_back(aligned(a, chunk_spec{first->chunks}));
   }
   return n;
 }
