@@ -1,0 +1,59 @@
+// The inner loops of the k-means tasks. A chunk is row-major (x, y, x, y,
+// ...); a tile holds `tile_rows` of its points feature by feature, so each
+// loop below runs a fixed number of independent iterations over
+// contiguous values: the compiler turns them into SIMD instructions.
+#pragma once
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include <troupe/troupe.hpp>
+
+namespace kmeans {
+
+inline constexpr std::int64_t tile_rows = 256;
+
+/// Splits n pairs (a0, b0, a1, b1, ...) into a[0, n) and b[0, n).
+void split_pairs(const double* __restrict pairs, std::int64_t n, double* __restrict a,
+                 double* __restrict b);
+/// The reverse: n pairs from a[0, n) and b[0, n).
+void join_pairs(const double* __restrict a, const double* __restrict b, std::int64_t n,
+                double* __restrict pairs);
+
+class point_tile {
+public:
+  explicit point_tile(std::int64_t features)
+    : features_(features), coords_(static_cast<std::size_t>(features * tile_rows), 0.0) {}
+
+  /// Loads rows [first, first + tile_rows) of `points` (fewer at the end of
+  /// the chunk; the rest keep old values, to be ignored). Returns how many.
+  std::int64_t load(const troupe::block<double>& points, std::int64_t first) {
+    const std::int64_t n = std::min(tile_rows, points.shape[0] - first);
+    const double* p = points.data.data() + first * features_;
+    if (features_ == 2) {
+      split_pairs(p, n, coords_.data(), coords_.data() + tile_rows);
+      return n;
+    }
+    for (std::int64_t f = 0; f < features_; ++f)
+      for (std::int64_t i = 0; i < n; ++i)
+        coords_[f * tile_rows + i] = p[i * features_ + f];
+    return n;
+  }
+  const double* feature(std::int64_t f) const { return coords_.data() + f * tile_rows; }
+  std::int64_t features() const { return features_; }
+
+private:
+  std::int64_t features_;
+  std::vector<double> coords_;
+};
+
+/// For each point of the tile, best[i] and index[i] are the squared
+/// distance to its nearest candidate so far and that candidate's number;
+/// updated with `count` candidates numbered from `first`. Strictly nearer
+/// only: ties keep the lower number. The squared distance adds the features
+/// in order, as plain loops do, so results match them bit for bit.
+void move_to_nearer(const point_tile& tile, const double* candidates, std::int64_t count,
+                    std::int64_t first, double* __restrict best, double* __restrict index);
+
+} // namespace kmeans
