@@ -48,20 +48,27 @@ block_view read_block(const msgpack::object& o) {
     throw_block_error("an array chunk has a malformed header");
   block_view v;
   v.type = static_cast<dtype>(f[0].via.u64);
-  std::int64_t n = 1;
+  // The element count may not exceed the bytes there are (checked as the
+  // lengths multiply, so a forged shape cannot overflow).
+  const std::size_t bytes = f[3].via.bin.size;
+  std::size_t n = 1;
+  bool empty = false;
   for (std::uint32_t i = 0; i < f[1].via.array.size; ++i) {
     const auto& d = f[1].via.array.ptr[i];
-    if (d.type != msgpack::type::POSITIVE_INTEGER)
-      throw_block_error("an array chunk has a negative or non-integer length");
+    if (d.type != msgpack::type::POSITIVE_INTEGER || d.via.u64 > (std::uint64_t{1} << 62))
+      throw_block_error("an array chunk has a negative, non-integer or absurd length");
     v.shape.push_back(static_cast<std::int64_t>(d.via.u64));
-    n *= v.shape.back();
+    empty = empty || d.via.u64 == 0;
+    if (!empty && d.via.u64 > bytes / n + 1)
+      throw_block_error("an array chunk's shape needs more bytes than it holds");
+    n = empty ? 0 : n * static_cast<std::size_t>(d.via.u64);
   }
   v.data = f[3].via.bin.ptr;
-  v.nbytes = f[3].via.bin.size;
-  if (static_cast<std::size_t>(n) * itemsize(v.type) != v.nbytes)
+  v.nbytes = bytes;
+  if (n * itemsize(v.type) != v.nbytes)
     throw_block_error("an array chunk holds " + std::to_string(v.nbytes)
                       + " bytes where its shape needs "
-                      + std::to_string(static_cast<std::size_t>(n) * itemsize(v.type)));
+                      + std::to_string(n * itemsize(v.type)));
   return v;
 }
 

@@ -1,6 +1,29 @@
 #include "array/instruction.hpp"
 
+#include <algorithm>
+#include <string>
+
 namespace troupe::internal::array {
+
+namespace {
+std::uint64_t chunk_limit = std::uint64_t{64} << 30;
+
+// A program comes from the network: a negative or absurd shape is an error,
+// not an allocation of terabytes.
+void check_shape(const shape_t& shape) {
+  std::uint64_t n = 8;  // bytes per element, at most
+  for (auto d : shape) {
+    if (d < 0)
+      throw decode_error("troupe: array task: a negative length in a chunk's shape");
+    if (d > 0 && n > chunk_limit / static_cast<std::uint64_t>(d))
+      throw decode_error("troupe: array task: a chunk of over "
+                         + std::to_string(chunk_limit >> 30) + " GiB");
+    n *= static_cast<std::uint64_t>(std::max<std::int64_t>(d, 1));
+  }
+}
+} // namespace
+
+void set_chunk_limit(std::uint64_t bytes) { chunk_limit = bytes; }
 
 std::vector<instruction> decode_program(std::string_view bytes, std::uint32_t& output_reg) {
   reader r{bytes.data(), bytes.size()};
@@ -122,6 +145,7 @@ std::vector<instruction> decode_program(std::string_view bytes, std::uint32_t& o
     }
     if (in.type > dtype::float64)
       throw decode_error("troupe: array task: unknown element type");
+    check_shape(in.shape);
     for (auto reg : in.regs)
       if (reg >= out.size())
         throw decode_error("troupe: array task: an instruction reads a register not yet written");

@@ -27,6 +27,9 @@ struct instruction {
   std::string_view name, signature, code;
 };
 
+/// The largest chunk a program may make (64 GiB; the fuzzer lowers it).
+void set_chunk_limit(std::uint64_t bytes);
+
 /// Decodes a whole program; throws decode_error on malformed bytes.
 std::vector<instruction> decode_program(std::string_view bytes, std::uint32_t& output_reg);
 

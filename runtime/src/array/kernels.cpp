@@ -8,8 +8,10 @@
 #include <limits>
 #include <memory>
 #include <numbers>
+#include <typeinfo>
 
 #include "array/buffer_pool.hpp"
+#include "array/convert.hpp"
 #include "array/instruction.hpp"
 #include "array/ops.hpp"
 #include "array/random.hpp"
@@ -54,10 +56,7 @@ decltype(auto) with_type(dtype t, F&& f) {
 
 template <class S, class V>
 S store_as(V v) {
-  if constexpr (std::is_same_v<S, std::uint8_t>)
-    return v != V{0} ? 1 : 0;
-  else
-    return static_cast<S>(v);
+  return convert<S>(v);
 }
 
 // The largest S below `high` (and not below `low`): where rounding to S
@@ -266,12 +265,22 @@ private:
     if (!entry)
       throw troupe::error("troupe: from_function: no task function named '"
                                  + std::string{in.name} + "' on this worker");
-    if (entry->library || in.signature != entry->signature)
+    // The function is called through a pointer of the element type's
+    // signature: only a task registered with exactly that signature will do.
+    const char* expected = with_type(in.type, [](auto s) {
+      using S = decltype(s);
+      using T = std::conditional_t<std::is_same_v<S, std::uint8_t>, bool, S>;
+      return typeid(T (*)(std::vector<std::int64_t>)).name();
+    });
+    if (entry->library || std::string_view{entry->signature} != expected
+        || in.signature != expected)
       throw troupe::error("troupe: from_function: task '" + std::string{in.name}
-                          + "' on this worker is not the function the array was built with "
-                            "(it must be compiled into the worker's own program)");
-    reg r = fresh(in.type, in.shape);
+                          + "' on this worker is not a function of the element's index "
+                            "returning the array's type, compiled into the worker's program");
     const std::size_t nd = in.shape.size();
+    if (in.v1.size() != nd)
+      throw decode_error("troupe: array task: from_function offsets do not match the chunk");
+    reg r = fresh(in.type, in.shape);
     std::vector<std::int64_t> index(in.v1.begin(), in.v1.end());
     index.resize(nd, 0);
     const std::int64_t n = r.count();
@@ -338,10 +347,12 @@ private:
     shape_t shape(nd);
     std::vector<std::int64_t> strides(nd);
     auto sstr = c_strides(src.shape);
+    std::vector<bool> seen(nd, false);
     for (std::size_t d = 0; d < nd; ++d) {
       auto p = static_cast<std::size_t>(in.v1[d]);
-      if (p >= nd)
+      if (p >= nd || seen[p])
         throw decode_error("troupe: array task: bad transpose order");
+      seen[p] = true;
       shape[d] = src.shape[p];
       strides[d] = sstr[p];
     }
@@ -362,9 +373,12 @@ private:
     std::int64_t offset = 0;
     for (std::size_t d = 0; d < nd; ++d) {
       auto start = in.v1[3 * d], step = in.v1[3 * d + 1], count = in.v1[3 * d + 2];
+      const auto len = src.shape[d];
+      // Bounded first, so that the last index cannot overflow.
+      if (count < 0 || count > len || step == 0 || step > len || step < -len)
+        throw decode_error("troupe: array task: slice outside the chunk");
       auto last = start + step * (count - 1);
-      if (count < 0 || (count > 0 && (start < 0 || start >= src.shape[d] || last < 0
-                                      || last >= src.shape[d])))
+      if (count > 0 && (start < 0 || start >= len || last < 0 || last >= len))
         throw decode_error("troupe: array task: slice outside the chunk");
       shape[d] = count;
       strides[d] = sstr[d] * step;
@@ -406,8 +420,9 @@ private:
       std::int64_t soff = 0, doff = 0;
       auto sstr = c_strides(src.shape);
       for (std::size_t d = 0; d < nd; ++d) {
-        if (v[d] < 0 || v[d] + extent[d] > src.shape[d] || v[nd + d] < 0
-            || v[nd + d] + extent[d] > in.shape[d])
+        if (extent[d] < 0 || extent[d] > src.shape[d] || extent[d] > in.shape[d] || v[d] < 0
+            || v[d] > src.shape[d] - extent[d] || v[nd + d] < 0
+            || v[nd + d] > in.shape[d] - extent[d])
           throw decode_error("troupe: array task: a piece lies outside its chunk");
         soff += v[d] * sstr[d];
         doff += v[nd + d] * dstr[d];
@@ -420,6 +435,9 @@ private:
 
   reg reduce(const instruction& in) {
     const reg& src = regs_[in.regs[0]];
+    if (in.small > static_cast<std::uint8_t>(reduce_kind::argmax) || in.v1.size() != src.shape.size()
+        || in.v2.size() != src.shape.size())
+      throw decode_error("troupe: array task: malformed reduction");
     auto kind = static_cast<reduce_kind>(in.small);
     partial_layout lay = partial_of(kind, src.type, src.shape, in.seed);
     reg r = fresh(lay.type, lay.shape);
@@ -429,9 +447,12 @@ private:
   }
 
   reg combine(const instruction& in) {
-    if (in.regs.empty())
-      throw decode_error("troupe: array task: combine of nothing");
+    if (in.regs.empty() || in.small > static_cast<std::uint8_t>(reduce_kind::argmax))
+      throw decode_error("troupe: array task: malformed combine");
     const reg& first = regs_[in.regs[0]];
+    if (first.shape.empty() || first.shape[0] != partial_fields(static_cast<reduce_kind>(in.small))
+        || first.type != (first.type == dtype::int64 ? dtype::int64 : dtype::float64))
+      throw decode_error("troupe: array task: combine of something not a partial result");
     reg r = fresh(first.type, first.shape);
     std::vector<const char*> parts;
     for (auto k : in.regs) {
@@ -447,7 +468,10 @@ private:
   reg finalize(const instruction& in) {
     const reg& src = regs_[in.regs[0]];
     reg r = fresh(in.type, in.shape);
-    if (src.shape.empty() || detail::shape_size(in.shape) * src.shape[0] != src.count())
+    if (src.shape.empty() || in.small > static_cast<std::uint8_t>(reduce_kind::argmax)
+        || src.shape[0] != partial_fields(static_cast<reduce_kind>(in.small))
+        || (src.type != dtype::int64 && src.type != dtype::float64)
+        || detail::shape_size(in.shape) * src.shape[0] != src.count())
       throw decode_error("troupe: array task: final shape does not match the partial result");
     finalize_partial(static_cast<reduce_kind>(in.small), src.type, src.data, src.shape,
                      in.ddof, in.type, const_cast<char*>(r.data));
@@ -521,8 +545,13 @@ private:
           throw decode_error("troupe: array task: cumsum carry does not fit");
         with_type(c.type, [&](auto s) {
           using S = decltype(s);
-          for (std::size_t i = 0; i < carry.size(); ++i)
-            carry[i] += static_cast<A>(c.as<S>()[i]);
+          for (std::size_t i = 0; i < carry.size(); ++i) {
+            if constexpr (std::is_integral_v<A>)
+              carry[i] = static_cast<A>(static_cast<std::uint64_t>(carry[i])
+                                        + static_cast<std::uint64_t>(convert<A>(c.as<S>()[i])));
+            else
+              carry[i] += static_cast<A>(c.as<S>()[i]);
+          }
         });
       }
       with_type(src.type, [&](auto s) {
@@ -536,7 +565,11 @@ private:
             for (std::int64_t l = 0; l < len; ++l) {
               std::int64_t base = (a * len + l) * inner;
               for (std::int64_t i = 0; i < inner; ++i) {
-                run_sum[i] += static_cast<A>(x[base + i]);
+                if constexpr (std::is_integral_v<A>)  // wraps, as NumPy's int64
+                  run_sum[i] = static_cast<A>(static_cast<std::uint64_t>(run_sum[i])
+                                              + static_cast<std::uint64_t>(convert<A>(x[base + i])));
+                else
+                  run_sum[i] += static_cast<A>(x[base + i]);
                 y[base + i] = store_as<O>(run_sum[i]);
               }
             }

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 
+#include "array/convert.hpp"
 #include "array/program.hpp"
 #include "troupe/errors.hpp"
 
@@ -87,11 +88,35 @@ std::vector<step> parse(std::string_view code, std::size_t operands, std::size_t
 // input once and writes each tile once. d may be a itself (an earlier
 // result being updated, element by element), never b; ops.cpp is built
 // with -O3 so that these loops are vectorised.
+// Integer arithmetic wraps around, as NumPy's int64 does (signed overflow
+// would be undefined behaviour in C++).
+template <class V>
+V plus(V a, V b) {
+  if constexpr (std::is_integral_v<V>)
+    return static_cast<V>(static_cast<std::uint64_t>(a) + static_cast<std::uint64_t>(b));
+  else
+    return a + b;
+}
+template <class V>
+V minus(V a, V b) {
+  if constexpr (std::is_integral_v<V>)
+    return static_cast<V>(static_cast<std::uint64_t>(a) - static_cast<std::uint64_t>(b));
+  else
+    return a - b;
+}
+template <class V>
+V times(V a, V b) {
+  if constexpr (std::is_integral_v<V>)
+    return static_cast<V>(static_cast<std::uint64_t>(a) * static_cast<std::uint64_t>(b));
+  else
+    return a * b;
+}
+
 template <class V>
 void unary(ew_op op, V* d, const V* a, std::int64_t n) {
   switch (op) {
-  case ew_op::neg: for (std::int64_t k = 0; k < n; ++k) d[k] = -a[k]; break;
-  case ew_op::abs: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k] < 0 ? -a[k] : a[k]; break;
+  case ew_op::neg: for (std::int64_t k = 0; k < n; ++k) d[k] = minus<V>(0, a[k]); break;
+  case ew_op::abs: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k] < 0 ? minus<V>(0, a[k]) : a[k]; break;
   case ew_op::logical_not: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k] == V{0}; break;
   case ew_op::cast: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k]; break;
   case ew_op::sqrt: for (std::int64_t k = 0; k < n; ++k) d[k] = static_cast<V>(std::sqrt(a[k])); break;
@@ -111,8 +136,8 @@ V int_pow(V base, V e) {
     V result = 1;
     while (e) {
       if (e & 1)
-        result *= base;
-      base *= base;
+        result = times(result, base);
+      base = times(base, base);
       e >>= 1;
     }
     return result;
@@ -132,9 +157,9 @@ struct constant_of {
 template <class V, class A, class B>
 void binary_loop(ew_op op, V* d, const A& a, const B& b, std::int64_t n) {
   switch (op) {
-  case ew_op::add: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k] + b[k]; break;
-  case ew_op::sub: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k] - b[k]; break;
-  case ew_op::mul: for (std::int64_t k = 0; k < n; ++k) d[k] = a[k] * b[k]; break;
+  case ew_op::add: for (std::int64_t k = 0; k < n; ++k) d[k] = plus<V>(a[k], b[k]); break;
+  case ew_op::sub: for (std::int64_t k = 0; k < n; ++k) d[k] = minus<V>(a[k], b[k]); break;
+  case ew_op::mul: for (std::int64_t k = 0; k < n; ++k) d[k] = times<V>(a[k], b[k]); break;
   case ew_op::div:
     if constexpr (std::is_integral_v<V>)
       throw decode_error("troupe: array task: integer division in an integer expression");
@@ -208,7 +233,7 @@ void run(const std::vector<step>& steps, std::size_t depth, const std::vector<op
             using S = decltype(t);
             const S* src = reinterpret_cast<const S*>(o.data) + base;
             for (std::int64_t k = 0; k < len; ++k)
-              dst[k] = static_cast<V>(src[k]);
+              dst[k] = convert<V>(src[k]);
           });
           top.p = dst;
         }
@@ -271,7 +296,7 @@ void run(const std::vector<step>& steps, std::size_t depth, const std::vector<op
         if constexpr (std::is_same_v<S, std::uint8_t>)
           dst[k] = v != V{0};
         else
-          dst[k] = static_cast<S>(v);
+          dst[k] = convert<S>(v);
       }
     });
   }
@@ -384,17 +409,17 @@ void reduce_chunk(reduce_kind kind, dtype type, const char* data, const shape_t&
           if (last_reduced) {
             std::int64_t acc = 0;
             for (std::int64_t k = 0; k < len; ++k)
-              acc += static_cast<std::int64_t>(r[k]);
-            o[oi] += acc;
+              acc = plus<std::int64_t>(acc, convert<std::int64_t>(r[k]));
+            o[oi] = plus(o[oi], acc);
           } else {
             for (std::int64_t k = 0; k < len; ++k)
-              o[oi + k] += static_cast<std::int64_t>(r[k]);
+              o[oi + k] = plus(o[oi + k], convert<std::int64_t>(r[k]));
           }
         } else {
           bool mn = kind == reduce_kind::min;
           for (std::int64_t k = 0; k < len; ++k) {
             auto& slot = o[last_reduced ? oi : oi + k];
-            auto v = static_cast<std::int64_t>(r[k]);
+            auto v = convert<std::int64_t>(r[k]);
             slot = mn ? std::min(slot, v) : std::max(slot, v);
           }
         }
@@ -524,7 +549,7 @@ void combine_partials(reduce_kind kind, dtype type, const shape_t& shape,
     for (std::size_t p = 1; p < parts.size(); ++p) {
       auto* x = reinterpret_cast<const std::int64_t*>(parts[p]);
       for (std::int64_t j = 0; j < m; ++j)
-        o[j] = kind == reduce_kind::sum   ? o[j] + x[j]
+        o[j] = kind == reduce_kind::sum   ? plus(o[j], x[j])
                : kind == reduce_kind::min ? std::min(o[j], x[j])
                                           : std::max(o[j], x[j]);
     }
@@ -601,7 +626,7 @@ void finalize_partial(reduce_kind kind, dtype type, const char* data, const shap
     if (type == dtype::int64) {
       auto* x = reinterpret_cast<const std::int64_t*>(data);
       for (std::int64_t j = 0; j < m; ++j)
-        o[j] = static_cast<O>(x[j]);
+        o[j] = convert<O>(x[j]);
       return;
     }
     auto* x = reinterpret_cast<const double*>(data);
@@ -623,10 +648,7 @@ void finalize_partial(reduce_kind kind, dtype type, const char* data, const shap
       case reduce_kind::argmin:
       case reduce_kind::argmax: v = x[m + j]; break;
       }
-      if constexpr (std::is_same_v<O, std::uint8_t>)
-        o[j] = v != 0;
-      else
-        o[j] = static_cast<O>(v);
+      o[j] = convert<O>(v);
     }
   });
 }

@@ -28,6 +28,13 @@ bool reference_large(msgpack::type::object_type type, std::size_t size, void*) {
          && (type == msgpack::type::BIN || type == msgpack::type::STR);
 }
 
+// msgpack sizes an array or map from its header before reading its
+// elements: garbage bytes could ask for terabytes. No count can exceed the
+// number of bytes there are.
+msgpack::unpack_limit limit_for(std::size_t size) {
+  return msgpack::unpack_limit{size, size, size, size, size, 256};
+}
+
 // Replaces dependency placeholders (ext objects holding a key) with the
 // dependency's unpacked result, in place, anywhere inside `o`. Big binaries
 // point into the stored bytes, which `pins` keeps alive until the task ends.
@@ -40,7 +47,8 @@ void resolve(msgpack::object& o, const worker_store& store, msgpack::zone& zone,
     auto bytes = store.share(key);
     if (!bytes)
       throw missing_dependency{key};
-    o = msgpack::unpack(zone, bytes->data(), bytes->size(), &reference_large);
+    o = msgpack::unpack(zone, bytes->data(), bytes->size(), &reference_large, nullptr,
+                        limit_for(bytes->size()));
     pins.push_back(std::move(bytes));
   } else if (o.type == msgpack::type::ARRAY) {
     for (std::uint32_t i = 0; i < o.via.array.size; ++i)
@@ -103,7 +111,9 @@ proto::outcome executor::run_task(const run_job& job, std::size_t i, const worke
   try {
     msgpack::object args;
     try {
-      args = msgpack::unpack(zone, b.args.data() + begin, b.arg_end[i] - begin, &reference_large);
+      std::size_t size = b.arg_end[i] - begin;
+      args = msgpack::unpack(zone, b.args.data() + begin, size, &reference_large, nullptr,
+                             limit_for(size));
     } catch (const std::exception& e) {
       throw troupe::decode_error(std::string{"arguments are not valid msgpack: "} + e.what());
     }
