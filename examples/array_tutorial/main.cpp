@@ -42,6 +42,8 @@ int main(int argc, char** argv) {
   auto darr = troupe::random::uniform({600, 200, 200}, {300, 100, 200});
   std::cout << "darr = random::uniform((600, 200, 200), chunks=(300, 100, 200))\n" << darr << "\n";
   auto total = darr.sum();
+  std::cout << "task graph of darr.sum() written to " << total.visualize("array-sum-graph.svg")
+            << "\n";
   double s = 0;
   t = seconds([&] { s = total.compute().item(); });
   std::cout << "darr.sum() = " << s << " (about 24,000,000 / 2) in " << t << " s\n";

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstring>
 #include <map>
+#include <unordered_map>
 #include <unordered_set>
 #include <variant>
 
@@ -744,6 +745,27 @@ std::vector<state_ptr> run(internal::client_core& core, graph_builder& g,
 bool reference_all(msgpack::type::object_type, std::size_t, void*) { return true; }
 
 } // namespace
+
+std::string visualize_array(const array_ptr& n, const std::string& path) {
+  graph_builder g;
+  all_chunks(g, *n);
+  const auto& b = g.batch;
+  std::unordered_map<task_key, std::string> ids;
+  for (std::size_t i = 0; i < b.size(); ++i)
+    ids.emplace(b.keys[i], format_key(b.functions[b.function[i]], b.keys[i]));
+  auto id_of = [&](task_key k) {
+    auto it = ids.find(k);
+    return it != ids.end() ? it->second : format_key("persisted", k);
+  };
+  std::string dot = "digraph troupe {\n  rankdir=BT;\n  node [shape=box, style=rounded];\n";
+  for (std::size_t i = 0; i < b.size(); ++i) {
+    std::string id = id_of(b.keys[i]);
+    dot += "  \"" + id + "\" [label=\"" + b.functions[b.function[i]] + "\"];\n";
+    for (auto d = b.deps_begin(i); d < b.dep_end[i]; ++d)
+      dot += "  \"" + id_of(b.deps[d]) + "\" -> \"" + id + "\";\n";
+  }
+  return write_graph(dot + "}\n", path);
+}
 
 std::size_t count_tasks(const array_ptr& n) {
   graph_builder g;

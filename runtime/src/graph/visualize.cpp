@@ -47,6 +47,10 @@ bool have_dot() { return std::system("command -v dot >/dev/null 2>&1") == 0; }
 } // namespace
 
 std::string visualize(const std::vector<node_ptr>& roots, const std::string& path) {
+  return write_graph(dot_of(roots), path);
+}
+
+std::string write_graph(const std::string& dot, const std::string& path) {
   std::string format = ends_with(path, ".svg") ? "svg" : ends_with(path, ".png") ? "png" : "";
   std::string dot_path = path;
   if (!format.empty())
@@ -55,7 +59,7 @@ std::string visualize(const std::vector<node_ptr>& roots, const std::string& pat
     std::ofstream out{dot_path};
     if (!out)
       throw error("troupe: visualize: cannot write " + dot_path);
-    out << dot_of(roots);
+    out << dot;
   }
   if (format.empty() || !have_dot())
     return dot_path;

@@ -85,6 +85,8 @@ const chunks_t& node_chunks(const array_node& n) noexcept;
 /// Tasks that computing this array would send now (after fusion and culling).
 std::size_t count_tasks(const array_ptr& n);
 void describe(std::ostream& out, const array_ptr& n);
+/// The task graph compute() would run, as Graphviz DOT at `path`.
+std::string visualize_array(const array_ptr& n, const std::string& path);
 
 array_ptr make_random(int distribution, std::uint64_t seed, double a, double b, dtype t,
                       const shape_t& shape, const chunk_spec& chunks);
@@ -163,6 +165,12 @@ public:
   }
   /// Tasks that compute() would run now: after fusion and culling.
   std::size_t ntasks() const { return detail::count_tasks(node_); }
+  /// Writes the task graph that compute() would run (after fusion and
+  /// culling) as Graphviz DOT, or SVG/PNG when `path` ends so and `dot` is
+  /// installed; returns the path written. As Dask's x.visualize().
+  std::string visualize(const std::string& path) const {
+    return detail::visualize_array(node_, path);
+  }
 
   // --- shape -----------------------------------------------------------
   /// Axes reversed (NumPy's x.T).

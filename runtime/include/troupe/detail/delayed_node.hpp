@@ -34,5 +34,8 @@ struct delayed_node {
 /// ends in .svg or .png and the `dot` program exists, renders it. Returns
 /// the path written (".dot" is used when rendering is impossible).
 std::string visualize(const std::vector<node_ptr>& roots, const std::string& path);
+/// Writes Graphviz DOT text to `path` (rendered to SVG/PNG when the path asks
+/// for it and `dot` is installed); returns the path written.
+std::string write_graph(const std::string& dot, const std::string& path);
 
 } // namespace troupe::detail
