@@ -20,7 +20,13 @@ double index_formula(std::vector<std::int64_t> index) {
 std::int64_t index_sum(std::vector<std::int64_t> index) {
   return std::accumulate(index.begin(), index.end(), std::int64_t{0});
 }
-TROUPE_TASK(index_formula, index_sum);
+bool on_third_diagonal(std::vector<std::int64_t> index) { return (index[0] + index[1]) % 3 == 0; }
+double fails_at_row_5(std::vector<std::int64_t> index) {
+  if (index[0] == 5)
+    throw std::runtime_error("no value at row 5");
+  return 1.0;
+}
+TROUPE_TASK(index_formula, index_sum, on_third_diagonal, fails_at_row_5);
 
 namespace array_test {
 namespace {
@@ -201,6 +207,26 @@ TEST_F(array_creation, from_function_calls_the_task_with_each_global_index) {
   dense<std::int64_t> sums({9, 4});
   for_each_index(sums.shape, [&](const index_t& i) { sums[i] = i[0] + i[1]; });
   EXPECT_TRUE(same_values(y.compute(client()), sums));
+
+  auto b = troupe::from_function(&on_third_diagonal, {4, 5}, {3, 2});
+  EXPECT_EQ(b.dtype(), troupe::dtype::boolean);
+  dense<std::uint8_t> diagonal({4, 5});
+  for_each_index(diagonal.shape, [&](const index_t& i) { diagonal[i] = (i[0] + i[1]) % 3 == 0; });
+  EXPECT_TRUE(same_values(b.compute(client()), diagonal));
+  EXPECT_EQ((!b).argmax().compute(client()).item(), 1);
+}
+
+TEST_F(array_creation, from_function_errors_reach_the_caller) {
+  auto f = troupe::from_function(&fails_at_row_5, {10, 2}, {3, 2});
+  try {
+    (void)f.compute(client());
+    FAIL() << "a failing element function went unnoticed";
+  } catch (const troupe::task_error& e) {
+    EXPECT_EQ(e.exception_type(), "std::runtime_error");
+    EXPECT_EQ(e.message(), "no value at row 5");
+  }
+  // Rows 0 to 2 are one chunk, which never calls it with row 5.
+  EXPECT_EQ(f[":3"].sum().compute(client()).item(), 6.0);
 }
 
 TEST_F(array_creation, from_vector_and_from_span_cut_local_data_into_chunks) {

@@ -218,6 +218,17 @@ TEST_F(array_graph, metadata_and_the_summary_table_need_no_computation) {
   EXPECT_EQ(completed_tasks(c), before);  // nothing ran
 }
 
+// Without a client, compute() and persist() use the most recently connected
+// one: here the fixture's, whose count of tasks goes up.
+TEST_F(array_graph, compute_without_a_client_uses_the_last_connected_one) {
+  auto x = troupe::arange<double>(0, 10, 1, {3});
+  std::uint64_t before = completed_tasks(c);
+  EXPECT_EQ(x.sum().compute().item(), 45.0);
+  auto p = (x * 2).persist();
+  EXPECT_EQ(p.compute().values(), (std::vector<double>{0, 2, 4, 6, 8, 10, 12, 14, 16, 18}));
+  EXPECT_EQ(completed_tasks(c) - before, x.sum().ntasks() + 4);
+}
+
 // The chunk-size advice goes to troupe's logger (spdlog's default logger):
 // replaced here by one that writes into a string.
 class captured_log {

@@ -144,6 +144,8 @@ TEST_F(array_indexing, slices_on_every_axis_with_negative_steps) {
     EXPECT_TRUE(same_values(x[c.text].compute(client()), want)) << c.text;
     EXPECT_TRUE(same_values(x(c.slices[0], c.slices[1], c.slices[2]).compute(client()), want)) << c.text;
   }
+  // A negative step takes the chunks in reverse: the result's chunks too.
+  EXPECT_EQ(x["::-1, ::-3"].chunks(), (troupe::chunks_t{{4, 3}, {1, 2}, {1, 4}}));
   // A slice of a slice, and of an element-wise result.
   auto twice = x["1:, ::-1"]["::2, 2:7"];
   auto want = pick(dx, {{1, 3, 5}, {6, 5, 4, 3, 2}, {0, 1, 2, 3, 4}});
@@ -164,6 +166,11 @@ TEST_F(array_indexing, integer_indices_drop_their_axis) {
   auto c = col.compute(client());
   for_each_index(c.shape(), [&](const index_t& k) { EXPECT_EQ(c.at(k), (dx[{k[0], 3, k[1]}])); });
 
+  auto block = x(slice{2, 6}, 3);
+  EXPECT_EQ(block.shape(), (shape_t{4, 5}));
+  auto picked = pick(dx, {{2, 3, 4, 5}, {3}, {0, 1, 2, 3, 4}});  // shape (4, 1, 5)
+  EXPECT_TRUE(same_values(block.compute(client()), dense<double>({4, 5}, picked.values)));
+
   auto mixed = x(slice{1, 6, 2}, -1, slice{{}, {}, -2});
   EXPECT_EQ(mixed.shape(), (shape_t{3, 3}));
   auto m = mixed.compute(client());
@@ -174,10 +181,14 @@ TEST_F(array_indexing, integer_indices_drop_their_axis) {
   EXPECT_EQ(text.shape(), (shape_t{9}));
   for (std::int64_t k = 0; k < 9; ++k)
     EXPECT_EQ(text(k), (dx[{3, k, 4}]));
-  // Every axis indexed: a 0-d array of one element.
+  // Every axis indexed: a 0-d array of one element, which broadcasts.
   auto one = x(-1, -1, -1);
   EXPECT_EQ(one.shape(), shape_t{});
   EXPECT_EQ(one.compute(client()).item(), (dx[{6, 8, 4}]));
+  EXPECT_EQ((one * one + 1).compute(client()).item(), (dx[{6, 8, 4}] * dx[{6, 8, 4}] + 1));
+  EXPECT_EQ(one.sum().compute(client()).item(), (dx[{6, 8, 4}]));
+  auto shifted = (x - one).compute(client());
+  for_each_index(shape, [&](const index_t& k) { EXPECT_EQ(shifted.at(k), (dx[k] - dx[{6, 8, 4}])); });
 }
 
 TEST_F(array_indexing, empty_slices_have_length_zero) {
@@ -187,6 +198,7 @@ TEST_F(array_indexing, empty_slices_have_length_zero) {
   EXPECT_EQ(e.compute(client()).size(), 0u);
   EXPECT_EQ(e.sum().compute(client()).item(), 0.0);
   EXPECT_EQ(v["2:5:-1"].shape(), (shape_t{0}));
+  EXPECT_EQ(v["2:5:-1"].chunks(), (troupe::chunks_t{{0}}));
   EXPECT_EQ(v["20:"].shape(), (shape_t{0}));
   auto rows = x["4:4, :"];
   EXPECT_EQ(rows.shape(), (shape_t{0, 9, 5}));

@@ -218,6 +218,40 @@ TEST_F(array_reduction, argmin_and_argmax_give_the_first_extreme_index) {
   EXPECT_TRUE(same_values(x.T().argmax().compute(client()), arg_reference(dense<double>::of(x.T().compute(client())), {}, false)));
 }
 
+// keepdims keeps the reduced axes (length 1), so the result broadcasts
+// back against the array: standardising each column.
+TEST_F(array_reduction, keepdims_results_broadcast_back_against_the_array) {
+  auto z = (x - x.mean(0, {.keepdims = true})) / x.std(0, 0, {.keepdims = true});
+  auto mean = reference(dx, {0}, kind::mean, 0, true), sd = reference(dx, {0}, kind::std, 0, true);
+  dense<double> want(shape);
+  for_each_index(shape, [&](const index_t& k) {
+    index_t m{0, k[1], k[2]};
+    want[k] = (dx[k] - mean[m]) / sd[m];
+  });
+  EXPECT_TRUE(close_values(z.compute(client()), want, 1e-12));
+  auto centred = x - x.max({1, 2}, {.keepdims = true});
+  auto top = reference(dx, {1, 2}, kind::max, 0, true);
+  for_each_index(shape, [&](const index_t& k) { want[k] = dx[k] - top[{k[0], 0, 0}]; });
+  EXPECT_TRUE(same_values(centred.compute(client()), want));
+
+  auto arg = x.argmin(1, {.keepdims = true});
+  EXPECT_EQ(arg.shape(), (shape_t{7, 1, 5}));
+  auto flat = arg_reference(dx, 1, true);
+  EXPECT_TRUE(same_values(arg.compute(client()), dense<std::int64_t>({7, 1, 5}, flat.values)));
+  EXPECT_EQ(x.argmax({}, {.keepdims = true}).shape(), (shape_t{1, 1, 1}));
+}
+
+TEST_F(array_reduction, reductions_of_transposed_and_sliced_arrays) {
+  auto t = x.transpose({2, 0, 1});
+  auto dt = dense<double>::of(t.compute(client()));
+  EXPECT_TRUE(same_values(t.argmax(2).compute(client()), arg_reference(dt, 2, false)));
+  EXPECT_TRUE(close_values(t.sum({0, 2}).compute(client()), reference(dt, {0, 2}, kind::sum), 1e-12));
+  auto s = x["::-2, 3, 1:"];
+  auto ds = dense<double>::of(s.compute(client()));
+  EXPECT_TRUE(close_values(s.var(0, 1).compute(client()), reference(ds, {0}, kind::var, 1), 1e-12));
+  EXPECT_TRUE(same_values(s.argmin().compute(client()), arg_reference(ds, {}, true)));
+}
+
 TEST_F(array_reduction, nan_wins_min_max_and_their_indices) {
   auto v = dx.values;
   v[200] = std::numeric_limits<double>::quiet_NaN();
@@ -245,6 +279,9 @@ TEST_F(array_reduction, result_types_and_exact_integer_sums) {
   EXPECT_EQ(i.max().compute(client()).item(), big);
   auto m = i.mean();
   static_assert(std::is_same_v<decltype(m), array<double>>);
+  auto small = troupe::from_vector(std::vector<std::int64_t>{1, 2, 3, 4}, {3});
+  EXPECT_DOUBLE_EQ(small.var().compute(client()).item(), 1.25);
+  EXPECT_DOUBLE_EQ(small.mean().compute(client()).item(), 2.5);
 
   // bool: sum counts, min and max are bool.
   auto flags = x > 1;
@@ -267,6 +304,7 @@ TEST_F(array_reduction, result_types_and_exact_integer_sums) {
   EXPECT_EQ(fs.compute(client()).item(), 15.25f);
   EXPECT_EQ(f.max().compute(client()).item(), 8.0f);
   EXPECT_FLOAT_EQ(f.mean().compute(client()).item(), 3.05f);
+  EXPECT_FLOAT_EQ(f.var(0, 1).compute(client()).item(), 10.2625f);
 }
 
 TEST_F(array_reduction, reductions_of_empty_arrays) {

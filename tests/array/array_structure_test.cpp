@@ -5,6 +5,7 @@
 #include <atomic>
 #include <mutex>
 #include <set>
+#include <sstream>
 
 #include "dense_reference.hpp"
 
@@ -40,7 +41,19 @@ troupe::block<double> repeat_rows(troupe::block<double> b) {
                       b.data.begin() + static_cast<std::ptrdiff_t>((r + 1) * cols));
   return out;
 }
-TROUPE_TASK(square_block, weighted_sum, block_size, repeat_rows);
+// A block one row short: not the chunk the array promised.
+troupe::block<double> drop_row(troupe::block<double> b) {
+  b.data.resize(b.data.size() - static_cast<std::size_t>(b.shape[1]));
+  b.shape[0] -= 1;
+  return b;
+}
+troupe::block<double> fails_above_10(troupe::block<double> b) {
+  for (double v : b.data)
+    if (v > 10)
+      throw std::invalid_argument("value " + std::to_string(static_cast<int>(v)) + " is above 10");
+  return b;
+}
+TROUPE_TASK(square_block, weighted_sum, block_size, repeat_rows, drop_row, fails_above_10);
 
 namespace array_test {
 namespace {
@@ -71,6 +84,17 @@ TEST_F(array_structure, rechunk_to_finer_coarser_and_ragged_chunks) {
                                                           return v;
                                                         }()}));
   }
+  // Rechunking a slice, and an element-wise result that broadcasts.
+  auto s = x["::-2, 3, 1:"].rechunk({1, 4});
+  EXPECT_EQ(s.chunks(), (chunks_t{{1, 1, 1, 1}, {4}}));
+  auto ds = s.compute(client());
+  for_each_index(ds.shape(), [&](const index_t& k) { EXPECT_EQ(ds.at(k), (dx[{6 - 2 * k[0], 3, k[1] + 1}])); });
+  auto row_v = random_values(5, 51);
+  auto row = troupe::from_vector(row_v, {5}, {2});
+  auto b = (x + row).rechunk(chunks_t{{7}, {9}, {1, 0, 4}}).compute(client());
+  for_each_index(shape, [&](const index_t& k) {
+    EXPECT_EQ(b.at(k), dx[k] + row_v[static_cast<std::size_t>(k[2])]);
+  });
   // Rechunking to the same chunks is the array itself: no task.
   EXPECT_EQ(x.rechunk(chunks_t{{3, 4}, {2, 5, 2}, {1, 4}}).node(), x.node());
   EXPECT_THROW(x.rechunk(chunks_t{{3, 3}, {9}, {5}}), troupe::error);
@@ -102,6 +126,19 @@ TEST_F(array_structure, matmul_and_dot_multiply_matrices) {
       for (std::int64_t k = 0; k < 4; ++k)
         g[{i, j}] += iv[static_cast<std::size_t>(i * 4 + k)] * iv[static_cast<std::size_t>(j * 4 + k)];
   EXPECT_TRUE(same_values(gram.compute(client()), g));
+  // float32, of transposed and sliced operands.
+  std::vector<float> fv(av.begin(), av.end());
+  auto f = troupe::from_vector(fv, {7, 5}, {3, 2});
+  auto ft = troupe::matmul(f["::-1"]["1:"].T(), f["1:"]);  // (5, 6) @ (6, 5)
+  static_assert(std::is_same_v<decltype(ft), array<float>>);
+  auto got = ft.compute(client());
+  for_each_index({5, 5}, [&](const index_t& k) {
+    double s = 0;
+    for (std::size_t r = 0; r < 6; ++r)
+      s += static_cast<double>(fv[(5 - r) * 5 + static_cast<std::size_t>(k[0])])
+           * static_cast<double>(fv[(r + 1) * 5 + static_cast<std::size_t>(k[1])]);
+    EXPECT_NEAR(got.at(k), s, 1e-5);
+  });
   try {
     (void)troupe::matmul(a, a);
     FAIL() << "(7, 5) @ (7, 5) was accepted";
@@ -138,6 +175,12 @@ TEST_F(array_structure, concatenate_along_each_axis) {
   EXPECT_TRUE(same_values(along2.compute(client()), want2));
 
   // The same array twice along axis 0.
+  // An empty piece adds nothing.
+  auto empty = x["3:3"];
+  auto padded = troupe::concatenate<double>({empty, x, empty}, 0);
+  EXPECT_EQ(padded.shape(), shape);
+  EXPECT_TRUE(same_values(padded.compute(client()), dx));
+
   auto twice = troupe::concatenate<double>({x, x}, 0).compute(client());
   EXPECT_EQ(twice.shape(), (shape_t{14, 9, 5}));
   for_each_index(shape, [&](const index_t& k) {
@@ -232,7 +275,7 @@ TEST_F(array_structure, map_blocks_runs_a_user_task_per_chunk) {
 
   // Each task sees exactly its chunk's shape.
   auto sizes = troupe::map_blocks(&block_size, x).compute(c);
-  auto starts = [](const std::vector<std::int64_t>& lengths, std::int64_t i) {
+  auto chunk_length = [](const std::vector<std::int64_t>& lengths, std::int64_t i) {
     std::size_t b = 0;
     while (i >= lengths[b]) {
       i -= lengths[b];
@@ -243,7 +286,7 @@ TEST_F(array_structure, map_blocks_runs_a_user_task_per_chunk) {
   for_each_index(shape, [&](const index_t& k) {
     std::int64_t n = 1;
     for (std::size_t d = 0; d < 3; ++d)
-      n *= starts(x.chunks()[d], k[d]);
+      n *= chunk_length(x.chunks()[d], k[d]);
     EXPECT_EQ(sizes.at(k), n);
   });
 
@@ -284,6 +327,55 @@ TEST_F(array_structure, persist_keeps_chunks_and_later_graphs_reuse_them) {
   EXPECT_EQ(block_calls.load(), x.npartitions());
   // Only the sums' and max's tasks ran: two sums, one max.
   EXPECT_EQ(completed_tasks(c) - before, 2 * total.ntasks() + top.ntasks());
+}
+
+// A persisted array is an ordinary operand: sliced, joined, stacked.
+TEST_F(array_structure, persisted_arrays_combine_like_any_other) {
+  auto& c = client();
+  auto p = (x * 2).persist(c);
+  dense<double> twice = dx;
+  for (auto& v : twice.values)
+    v *= 2;
+  auto s = p["3:7:2, ::-4, 1"].compute(c);
+  for_each_index(s.shape(), [&](const index_t& k) { EXPECT_EQ(s.at(k), (twice[{3 + 2 * k[0], 8 - 4 * k[1], 1}])); });
+  auto cat = troupe::concatenate<double>({p, p}, 2).compute(c);
+  auto st = troupe::stack<double>({p, x}, 1).compute(c);
+  for_each_index(shape, [&](const index_t& k) {
+    EXPECT_EQ(cat.at(k), twice[k]);
+    EXPECT_EQ(cat(k[0], k[1], k[2] + 5), twice[k]);
+    EXPECT_EQ(st(k[0], 0, k[1], k[2]), twice[k]);
+    EXPECT_EQ(st(k[0], 1, k[1], k[2]), dx[k]);
+  });
+  // Persisting an array whose chunks repeat one another.
+  auto pp = troupe::stack<double>({p, p}, 0).persist(c);
+  auto q = pp.compute(c);
+  for_each_index(shape, [&](const index_t& k) {
+    EXPECT_EQ(q(0, k[0], k[1], k[2]), twice[k]);
+    EXPECT_EQ(q(1, k[0], k[1], k[2]), twice[k]);
+  });
+  std::ostringstream text;
+  text << p;
+  EXPECT_NE(text.str().find("12 chunks" + std::string(15, ' ') + "0 tasks"), std::string::npos) << text.str();
+}
+
+// A block function that fails, or returns another shape than its chunk's,
+// is an error at compute that says so; chunks that are not computed cannot fail.
+TEST_F(array_structure, map_blocks_errors_reach_the_caller) {
+  auto& c = client();
+  auto v = troupe::arange<double>(0, 12, 1, {6});  // only 11 is above 10
+  try {
+    (void)troupe::map_blocks(&fails_above_10, v).sum().compute(c);
+    FAIL() << "a failing block function went unnoticed";
+  } catch (const troupe::task_error& e) {
+    EXPECT_EQ(e.task_name(), "fails_above_10");
+    EXPECT_EQ(e.exception_type(), "std::invalid_argument");
+    EXPECT_EQ(e.message(), "value 11 is above 10");
+  }
+  // The second chunk (6 to 11) fails; the first one alone does not.
+  EXPECT_EQ(troupe::map_blocks(&fails_above_10, v)[":6"].sum().compute(c).item(), 15.0);
+  auto m = troupe::zeros<double>({6, 4}, {3, 2});
+  EXPECT_THROW((void)troupe::map_blocks(&drop_row, m).compute(c), troupe::decode_error);
+  EXPECT_THROW((void)(troupe::map_blocks(&drop_row, m) + 1).compute(c), troupe::task_error);
 }
 
 } // namespace

@@ -49,9 +49,10 @@ block_view read_block(const msgpack::object& o) {
   block_view v;
   v.type = static_cast<dtype>(f[0].via.u64);
   // The element count may not exceed the bytes there are (checked as the
-  // lengths multiply, so a forged shape cannot overflow).
+  // lengths multiply, so a forged shape cannot overflow). A length 0
+  // anywhere makes an empty chunk, whatever the lengths before it: (4, 0, 3)
+  // holds no bytes.
   const std::size_t bytes = f[3].via.bin.size;
-  std::size_t n = 1;
   bool empty = false;
   for (std::uint32_t i = 0; i < f[1].via.array.size; ++i) {
     const auto& d = f[1].via.array.ptr[i];
@@ -59,9 +60,13 @@ block_view read_block(const msgpack::object& o) {
       throw_block_error("an array chunk has a negative, non-integer or absurd length");
     v.shape.push_back(static_cast<std::int64_t>(d.via.u64));
     empty = empty || d.via.u64 == 0;
-    if (!empty && d.via.u64 > bytes / n + 1)
+  }
+  std::size_t n = empty ? 0 : 1;
+  for (std::size_t i = 0; i < v.shape.size() && !empty; ++i) {
+    auto len = static_cast<std::size_t>(v.shape[i]);
+    if (len > bytes / n + 1)
       throw_block_error("an array chunk's shape needs more bytes than it holds");
-    n = empty ? 0 : n * static_cast<std::size_t>(d.via.u64);
+    n *= len;
   }
   v.data = f[3].via.bin.ptr;
   v.nbytes = bytes;

@@ -374,10 +374,12 @@ private:
     for (std::size_t d = 0; d < nd; ++d) {
       auto start = in.v1[3 * d], step = in.v1[3 * d + 1], count = in.v1[3 * d + 2];
       const auto len = src.shape[d];
-      // Bounded first, so that the last index cannot overflow.
-      if (count < 0 || count > len || step == 0 || step > len || step < -len)
+      // Bounded first, so that the last index cannot overflow. The step
+      // only when it is taken: a piece of one element may have any step
+      // (x[::50] in chunks of 10 takes one element from some chunks).
+      if (count < 0 || count > len || step == 0 || (count > 1 && (step > len || step < -len)))
         throw decode_error("troupe: array task: slice outside the chunk");
-      auto last = start + step * (count - 1);
+      auto last = count > 1 ? start + step * (count - 1) : start;
       if (count > 0 && (start < 0 || start >= len || last < 0 || last >= len))
         throw decode_error("troupe: array task: slice outside the chunk");
       shape[d] = count;
