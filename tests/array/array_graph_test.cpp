@@ -1,7 +1,7 @@
 // The graph an array becomes: element-wise chains fused into one task per
-// chunk, reductions as trees, only the chunks a result needs (culling), in
-// an order that finishes one chunk before starting the next; metadata and
-// the summary table without computing; the chunk-size warning.
+// chunk, reductions as trees, only the chunks a result needs (culling),
+// prioritised in the order the result reads them; ntasks() as what runs;
+// metadata and the summary table without computing; the chunk-size warning.
 #include <gtest/gtest.h>
 
 #include <mutex>
@@ -12,8 +12,8 @@
 #include "common/logging.hpp"
 #include "dense_reference.hpp"
 
-// Records the order in which chunks are produced and consumed: the first
-// element of a chunk of arange says which chunk it is.
+// Record the order in which chunks are produced and consumed: a chunk's
+// first element says which chunk it is.
 std::mutex order_mutex;
 std::vector<std::string> order;
 
@@ -108,6 +108,25 @@ TEST_F(array_graph, reduction_trees_have_the_expected_number_of_tasks) {
       want += v;
     EXPECT_NEAR(got.item(), want, 1e-12 * static_cast<double>(t.chunks * 5));
   }
+}
+
+// ntasks() is what compute() runs, for every kind of operation.
+TEST_F(array_graph, ntasks_counts_the_tasks_that_run) {
+  auto x = troupe::random::uniform({30, 20}, {7, 6}, 0.0, 1.0, {.seed = 12});
+  auto y = troupe::random::normal({20, 30}, {5, 10}, 0.0, 1.0, {.seed = 13});
+  auto row = troupe::random::uniform({1, 20}, {1, 8}, 0.0, 1.0, {.seed = 14});
+  auto check = [&](const char* what, const auto& a) {
+    std::uint64_t expected = a.ntasks();
+    EXPECT_EQ(tasks_run(a), expected) << what;
+  };
+  check("rechunk", x.rechunk({10, 10}));
+  check("matmul", troupe::matmul(x, y));
+  check("cumsum", x.cumsum(0));
+  check("concatenate", troupe::concatenate<double>({x, y.T()}, 1));
+  check("stack", troupe::stack<double>({x, x * 2}, 2));
+  check("broadcast", x - row * 2);
+  check("map_blocks", troupe::map_blocks(&produce, x).sum(0));
+  check("argmax", x.T().argmax(1, {.split_every = 2}));
 }
 
 // Only the chunks that the result reads are computed.
