@@ -510,6 +510,28 @@ private:
     return append(begin, deps, n.function);
   }
 
+  // A chunk's partial result (reduce) and a partial's final value (finalize).
+  static std::uint32_t reduce_op(program& p, std::uint32_t src, reduce_kind kind,
+                                 std::uint64_t mask, const array_node& input, const idx_t& idx) {
+    auto r = p.op(opcode::reduce);
+    p.w.put(src);
+    p.w.put<std::uint8_t>(static_cast<std::uint8_t>(kind));
+    p.w.put<std::uint64_t>(mask);
+    p.w.put_vec(block_offsets(input, idx));
+    p.w.put_vec(input.shape);
+    return r;
+  }
+  static std::uint32_t finalize_op(program& p, std::uint32_t partial, reduce_kind kind, int ddof,
+                                   dtype type, const shape_t& shape) {
+    auto r = p.op(opcode::finalize);
+    p.w.put(partial);
+    p.w.put<std::uint8_t>(static_cast<std::uint8_t>(kind));
+    p.w.put<std::int32_t>(ddof);
+    p.w.put(type);
+    p.w.put_vec(shape);
+    return r;
+  }
+
   task_key reduction(const array_node& n, const idx_t& out_idx) {
     const auto& input = *n.inputs[0];
     const std::size_t nd = input.shape.size();
@@ -536,22 +558,10 @@ private:
     shape_t out_shape = block_shape(n, out_idx);
     auto leaf = [&](program& p, const idx_t& in_idx) {
       auto src = operand(p, input, in_idx);
-      auto r = p.op(opcode::reduce);
-      p.w.put(src);
-      p.w.put<std::uint8_t>(static_cast<std::uint8_t>(n.reduction));
-      p.w.put<std::uint64_t>(n.axes_mask);
-      p.w.put_vec(block_offsets(input, in_idx));
-      p.w.put_vec(input.shape);
-      return r;
+      return reduce_op(p, src, n.reduction, n.axes_mask, input, in_idx);
     };
     auto finalize = [&](program& p, std::uint32_t partial) {
-      auto r = p.op(opcode::finalize);
-      p.w.put(partial);
-      p.w.put<std::uint8_t>(static_cast<std::uint8_t>(n.reduction));
-      p.w.put<std::int32_t>(n.ddof);
-      p.w.put(n.type);
-      p.w.put_vec(out_shape);
-      return r;
+      return finalize_op(p, partial, n.reduction, n.ddof, n.type, out_shape);
     };
     auto combine = [&](const std::vector<task_key>& parts, bool last) {
       program p;
@@ -618,20 +628,10 @@ private:
       return it->second;
     program p;
     auto src = operand(p, input, idx);
-    auto r = p.op(opcode::reduce);
-    p.w.put(src);
-    p.w.put<std::uint8_t>(static_cast<std::uint8_t>(reduce_kind::sum));
-    p.w.put<std::uint64_t>(std::uint64_t{1} << axis);
-    p.w.put_vec(block_offsets(input, idx));
-    p.w.put_vec(input.shape);
+    auto r = reduce_op(p, src, reduce_kind::sum, std::uint64_t{1} << axis, input, idx);
     shape_t shape = block_shape(input, idx);
     shape[axis] = 1;
-    auto f = p.op(opcode::finalize);
-    p.w.put(r);
-    p.w.put<std::uint8_t>(static_cast<std::uint8_t>(reduce_kind::sum));
-    p.w.put<std::int32_t>(0);
-    p.w.put(type);
-    p.w.put_vec(shape);
+    auto f = finalize_op(p, r, reduce_kind::sum, 0, type, shape);
     auto key = finish(p, f, "array.cumsum_total");
     totals_.emplace(memo_key, key);
     return key;

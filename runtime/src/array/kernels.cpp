@@ -12,6 +12,7 @@
 
 #include "array/buffer_pool.hpp"
 #include "array/convert.hpp"
+#include "array/element_type.hpp"
 #include "array/instruction.hpp"
 #include "array/ops.hpp"
 #include "array/random.hpp"
@@ -43,16 +44,6 @@ struct reg {
 
 std::shared_ptr<char> aligned_bytes(std::size_t n) { return chunk_buffer(n); }
 
-/// Calls f(S{}) with S the storage type of `t`.
-template <class F>
-decltype(auto) with_type(dtype t, F&& f) {
-  switch (t) {
-  case dtype::boolean: return f(std::uint8_t{});
-  case dtype::int64: return f(std::int64_t{});
-  case dtype::float32: return f(float{});
-  default: return f(double{});
-  }
-}
 
 template <class S, class V>
 S store_as(V v) {

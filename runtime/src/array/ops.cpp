@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "array/convert.hpp"
+#include "array/element_type.hpp"
 #include "array/program.hpp"
 #include "troupe/errors.hpp"
 
@@ -16,15 +17,6 @@ using detail::reduce_kind;
 
 namespace {
 
-template <class F>
-decltype(auto) with_type(dtype t, F&& f) {
-  switch (t) {
-  case dtype::boolean: return f(std::uint8_t{});
-  case dtype::int64: return f(std::int64_t{});
-  case dtype::float32: return f(float{});
-  default: return f(double{});
-  }
-}
 
 constexpr std::int64_t tile = 1024;
 
