@@ -4,6 +4,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "random_bits.hpp"
 #include "tiles.hpp"
@@ -33,96 +34,124 @@ std::int64_t centres_in(const flat_points& flat, std::int64_t features) {
   return k;
 }
 
-void check_state(const chunk& points, const chunk& state) {
-  if (state.shape != troupe::shape_t{points.shape[0], 2})
-    throw std::invalid_argument("k-means: the state chunk does not match the points chunk");
-}
-
-// Calls f(first row, rows, best, index) for each tile of the chunk, once
-// each point is moved to the nearest of `candidates` (numbered from
-// `first`), starting from `state` or, without one, from infinitely far.
+// Calls f(tile, first row, rows, best, index) for each tile of the chunk, once
+// each point's best and index are the squared distance to its nearest
+// candidate and that candidate's index.
 template <class F>
-void for_each_nearest(const chunk& points, const chunk* state, const flat_points& candidates,
-                      std::int64_t first, F&& f) {
+void for_each_nearest(const chunk& points, const flat_points& candidates, F&& f) {
   const std::int64_t features = features_of(points);
   const std::int64_t count = points_in(candidates, features, "candidates");
   point_tile tile{features};
   alignas(64) double best[tile_rows], index[tile_rows];
   for (std::int64_t row = 0; row < points.shape[0]; row += tile_rows) {
     const std::int64_t n = tile.load(points, row);
-    std::int64_t from_state = 0;  // the rest (and the tile's padding) start far away
-    if (state) {
-      split_pairs(state->data.data() + 2 * row, n, best, index);
-      from_state = n;
-    }
-    std::fill(best + from_state, best + tile_rows, std::numeric_limits<double>::infinity());
-    std::fill(index + from_state, index + tile_rows, 0.0);
-    move_to_nearer(tile, candidates.data(), count, first, best, index);
-    f(row, n, best, index);
+    std::fill(best, best + tile_rows, std::numeric_limits<double>::infinity());
+    std::fill(index, index + tile_rows, 0.0);
+    move_to_nearer(tile, candidates.data(), count, best, index);
+    f(tile, row, n, best, index);
   }
 }
 
-chunk nearest_state(const chunk& points, const chunk* state, const flat_points& candidates,
-                    std::int64_t first) {
-  const std::int64_t rows = points.shape.at(0);
-  chunk out{{rows, 2}, {}};
-  out.data.reserve(static_cast<std::size_t>(rows) * 2);  // filled once, not zeroed first
-  alignas(64) double pairs[2 * tile_rows];
-  for_each_nearest(points, state, candidates, first,
-                   [&](std::int64_t, std::int64_t n, const double* best, const double* index) {
-                     join_pairs(best, index, n, pairs);
-                     out.data.insert(out.data.end(), pairs, pairs + 2 * n);
-                   });
-  return out;
+// The `size` smallest keys offered, with their rows.
+class smallest_keys {
+public:
+  explicit smallest_keys(std::int64_t size) : size_(static_cast<std::size_t>(size)) {
+    heap_.reserve(size_);
+  }
+
+  /// Keys u / d2 with u > bound() x d2 cannot enter (bound() is a little
+  /// above the largest key kept, for rounding).
+  double bound() const {
+    return heap_.size() == size_ ? heap_.front().first * (1 + 1e-9)
+                                 : std::numeric_limits<double>::infinity();
+  }
+
+  /// Offers key u / d2 (d2 > 0) for `row`.
+  void offer(double u, double d2, std::int64_t row) {
+    if (heap_.size() == size_) {
+      if (u > bound() * d2)  // as most points: no need to divide
+        return;
+      std::pair key{u / d2, row};
+      if (!(key < heap_.front()))
+        return;
+      std::pop_heap(heap_.begin(), heap_.end());
+      heap_.back() = key;
+    } else {
+      heap_.emplace_back(u / d2, row);
+    }
+    std::push_heap(heap_.begin(), heap_.end());
+  }
+
+  /// (key, row) by increasing key.
+  std::vector<std::pair<double, std::int64_t>> sorted() {
+    std::sort_heap(heap_.begin(), heap_.end());
+    return std::move(heap_);
+  }
+
+private:
+  std::size_t size_;
+  std::vector<std::pair<double, std::int64_t>> heap_;  // a max-heap: the largest key on top
+};
+
+// Sum of v[0, n) in four running sums: the adds do not wait on each other.
+double sum_of(const double* v, std::int64_t n) {
+  double part[4] = {};
+  std::int64_t i = 0;
+  for (; i + 4 <= n; i += 4)
+    for (int l = 0; l < 4; ++l)
+      part[l] += v[i + l];
+  for (; i < n; ++i)
+    part[0] += v[i];
+  return (part[0] + part[1]) + (part[2] + part[3]);
 }
 
 } // namespace
 
-chunk nearest_candidate(const chunk& points, const flat_points& candidates) {
-  return nearest_state(points, nullptr, candidates, 0);
-}
-
-chunk nearer_candidate(const chunk& points, const chunk& state, const flat_points& added,
-                       std::int64_t first) {
-  check_state(points, state);
-  return nearest_state(points, &state, added, first);
-}
-
-chunk pick_candidates(const chunk& points, const chunk& state, double scale, std::uint64_t seed,
-                      std::int64_t capacity) {
-  check_state(points, state);
+chunk sample_candidates(const chunk& points, const flat_points& candidates, std::uint64_t seed,
+                        std::int64_t shortlist) {
   const std::int64_t features = features_of(points);
-  const std::int64_t rows = points.shape[0];
-  chunk out{{capacity + 1, features},
-            std::vector<double>(static_cast<std::size_t>((capacity + 1) * features))};
-  std::int64_t picked = 0;
-  const double* p = points.data.data();
-  for (std::int64_t i = 0; i < rows; ++i, p += features) {
-    // u < scale x d2 with u uniform on [0, 1): probability min(1, scale x d2).
-    double probability = scale * state.data[2 * i];
-    if (probability > 0 && point_coin(seed, p, features) < probability) {
-      if (picked < capacity)
-        std::copy(p, p + features, out.data.begin() + (1 + picked) * features);
-      ++picked;
-    }
+  if (shortlist < 1)
+    throw std::invalid_argument("k-means||: the shortlist must have room for a point");
+  smallest_keys keys{shortlist};
+  double cost = 0;
+  for_each_nearest(points, candidates,
+                   [&](const point_tile& tile, std::int64_t row, std::int64_t n, const double* best,
+                       const double*) {
+                     alignas(64) double coin[tile_rows];
+                     tile_coins(tile, seed, coin);
+                     cost += sum_of(best, n);
+                     // Once the list is full, most tiles have no point that
+                     // could enter it: one SIMD pass tells.
+                     if (count_below(coin, best, keys.bound()) == 0)
+                       return;
+                     for (std::int64_t i = 0; i < n; ++i)
+                       if (best[i] > 0)
+                         keys.offer(coin[i], best[i], row + i);
+                   });
+  const std::int64_t width = features + 1;
+  chunk out{{shortlist + 1, width},
+            std::vector<double>(static_cast<std::size_t>((shortlist + 1) * width),
+                                std::numeric_limits<double>::infinity())};
+  std::fill(out.data.begin(), out.data.begin() + width, 0.0);
+  out.data[0] = cost;
+  double* to = out.data.data() + width;
+  for (auto [key, row] : keys.sorted()) {
+    const double* p = points.data.data() + row * features;
+    to[0] = key;
+    std::copy(p, p + features, to + 1);
+    to += width;
   }
-  out.data[0] = static_cast<double>(picked);
   return out;
 }
 
-chunk count_nearest(const chunk& points, const chunk& state, const flat_points& added,
-                    std::int64_t first, std::int64_t count) {
-  check_state(points, state);
-  chunk out{{1, count}, std::vector<double>(static_cast<std::size_t>(count))};
-  for_each_nearest(points, &state, added, first,
-                   [&](std::int64_t, std::int64_t n, const double*, const double* index) {
-                     for (std::int64_t i = 0; i < n; ++i) {
-                       auto j = static_cast<std::int64_t>(index[i]);
-                       if (j < 0 || j >= count)
-                         throw std::invalid_argument("k-means: a point's nearest candidate is "
-                                                     "not among the candidates");
-                       out.data[static_cast<std::size_t>(j)] += 1;
-                     }
+chunk count_nearest(const chunk& points, const flat_points& candidates) {
+  const std::int64_t m = points_in(candidates, features_of(points), "candidates");
+  chunk out{{1, m}, std::vector<double>(static_cast<std::size_t>(m))};
+  for_each_nearest(points, candidates,
+                   [&](const point_tile&, std::int64_t, std::int64_t n, const double*,
+                       const double* index) {
+                     for (std::int64_t i = 0; i < n; ++i)
+                       out.data[static_cast<std::size_t>(index[i])] += 1;
                    });
   return out;
 }
@@ -135,8 +164,9 @@ chunk cluster_sums(const chunk& points, const flat_points& centres) {
   // then add into different memory, not each waiting for the last add.
   constexpr std::int64_t sets = 4;
   std::vector<double> sums(static_cast<std::size_t>(sets * width), 0.0);
-  for_each_nearest(points, nullptr, centres, 0,
-                   [&](std::int64_t row, std::int64_t n, const double*, const double* index) {
+  for_each_nearest(points, centres,
+                   [&](const point_tile&, std::int64_t row, std::int64_t n, const double*,
+                       const double* index) {
                      const double* p = points.data.data() + row * features;
                      for (std::int64_t i = 0; i < n; ++i, p += features) {
                        double* acc = sums.data() + (i % sets) * width
@@ -158,15 +188,15 @@ troupe::block<std::int64_t> nearest_centre(const chunk& points, const flat_point
   centres_in(centres, features_of(points));
   troupe::block<std::int64_t> labels{{rows, 1},
                                      std::vector<std::int64_t>(static_cast<std::size_t>(rows))};
-  for_each_nearest(points, nullptr, centres, 0,
-                   [&](std::int64_t row, std::int64_t n, const double*, const double* index) {
+  for_each_nearest(points, centres,
+                   [&](const point_tile&, std::int64_t row, std::int64_t n, const double*,
+                       const double* index) {
                      for (std::int64_t i = 0; i < n; ++i)
                        labels.data[row + i] = static_cast<std::int64_t>(index[i]);
                    });
   return labels;
 }
 
-TROUPE_TASK(nearest_candidate, nearer_candidate, pick_candidates, count_nearest, cluster_sums,
-            nearest_centre);
+TROUPE_TASK(sample_candidates, count_nearest, cluster_sums, nearest_centre);
 
 } // namespace kmeans

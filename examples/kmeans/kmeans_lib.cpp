@@ -35,36 +35,44 @@ troupe::chunks_t rows_per_chunk(const array<double>& points, std::int64_t rows,
   return {std::vector<std::int64_t>(static_cast<std::size_t>(chunks_of(points)), rows), {width}};
 }
 
-// The points after the first `first`, of a flat list.
-std::vector<double> points_from(const std::vector<double>& flat, std::int64_t first,
-                                std::int64_t features) {
-  return {flat.begin() + first * features, flat.end()};
-}
+struct round_result {
+  double cost = 0;
+  flat_points picked;
+};
 
-// One k-means|| draw: every point independently with probability
-// min(1, scale x its squared distance to the nearest candidate).
-std::vector<double> pick(troupe::client& client, const array<double>& points,
-                         const array<double>& state, double scale, std::uint64_t seed) {
+// One k-means|| round: every point independently with probability
+// min(1, l x d2 / cost) (see sample_candidates in chunk_tasks.hpp).
+round_result sample_round(troupe::client& client, const array<double>& points,
+                          const flat_points& candidates, double l, std::uint64_t seed) {
   const std::int64_t d = features_of(points);
-  // About l points in all per round: room for 64 per chunk is almost
-  // always enough. When not, the same coins again with more room.
-  std::int64_t capacity = 64;
-  for (;;) {
-    auto got = troupe::map_blocks({.chunks = rows_per_chunk(points, capacity + 1, d)},
-                                  pick_candidates, points, state, scale, seed, capacity)
+  const std::int64_t width = d + 1;
+  // About l points are picked per round in all: a shortlist of 64 a chunk
+  // nearly always holds every pick. When one is full of picks, the same
+  // coins again with a longer list.
+  for (std::int64_t shortlist = 64;; shortlist *= 8) {
+    const std::int64_t rows = shortlist + 1;
+    auto got = troupe::map_blocks({.chunks = rows_per_chunk(points, rows, width)},
+                                  sample_candidates, points, candidates, seed, shortlist)
                  .compute(client)
                  .values();
-    std::vector<double> picked;
-    std::int64_t most = 0;
+    round_result r;
+    for (std::int64_t b = 0; b < chunks_of(points); ++b)
+      r.cost += got[static_cast<std::size_t>(b * rows * width)];
+    if (!(r.cost > 0))
+      return r;  // every point is a candidate
+    const double threshold = l / r.cost;
+    bool complete = true;
     for (std::int64_t b = 0; b < chunks_of(points); ++b) {
-      const double* rows = got.data() + b * (capacity + 1) * d;
-      auto count = static_cast<std::int64_t>(rows[0]);
-      most = std::max(most, count);
-      picked.insert(picked.end(), rows + d, rows + d + std::min(count, capacity) * d);
+      for (std::int64_t i = 1; i < rows; ++i) {
+        const double* row = got.data() + (b * rows + i) * width;
+        if (!(row[0] < threshold))
+          break;
+        r.picked.insert(r.picked.end(), row + 1, row + width);
+        complete = complete && i < shortlist;
+      }
     }
-    if (most <= capacity)
-      return picked;
-    capacity = most;
+    if (complete)
+      return r;
   }
 }
 
@@ -76,29 +84,16 @@ weighted_points sample_candidates(troupe::client& client, const array<double>& p
   const std::int64_t d = features_of(points);
   const double l = o.oversampling > 0 ? o.oversampling : 2.0 * k;
   const std::int64_t first = rng.below(n);
-  std::vector<double> candidates = points(troupe::slice{first, first + 1}).compute(client).values();
-  // Per point, the nearest of the first `known` candidates (see chunk_tasks.hpp).
-  auto state = troupe::map_blocks(nearest_candidate, points, candidates).persist(client);
-  std::int64_t known = 1;
+  flat_points candidates = points(troupe::slice{first, first + 1}).compute(client).values();
   for (int round = 0; round < o.rounds; ++round) {
-    if (round > 0 && known * d < static_cast<std::int64_t>(candidates.size())) {
-      state = troupe::map_blocks(nearer_candidate, points, state,
-                                 points_from(candidates, known, d), known)
-                .persist(client);
-      known = static_cast<std::int64_t>(candidates.size()) / d;
-    }
-    // Summing both columns reads the state in place; slicing the distances
-    // out first would copy them. [cost, sum of indices].
-    double cost = state.sum(0).compute(client)(0);
-    if (!(cost > 0))
-      break;  // every point is a candidate
-    auto picked = pick(client, points, state, l / cost, rng.next());
-    candidates.insert(candidates.end(), picked.begin(), picked.end());
+    auto r = sample_round(client, points, candidates, l, rng.next());
+    if (!(r.cost > 0))
+      break;
+    candidates.insert(candidates.end(), r.picked.begin(), r.picked.end());
   }
-  // The last round's picks join the state in the same tasks that count.
   const auto m = static_cast<std::int64_t>(candidates.size()) / d;
   auto weights = troupe::map_blocks({.chunks = rows_per_chunk(points, 1, m)}, count_nearest,
-                                    points, state, points_from(candidates, known, d), known, m)
+                                    points, candidates)
                    .sum(0)
                    .compute(client)
                    .values();
@@ -107,8 +102,8 @@ weighted_points sample_candidates(troupe::client& client, const array<double>& p
 
 // One Lloyd iteration: each point to its nearest centre, each centre to the
 // mean of its points (an empty cluster keeps its centre).
-std::vector<double> lloyd_step(troupe::client& client, const array<double>& points,
-                               const std::vector<double>& centres) {
+flat_points lloyd_step(troupe::client& client, const array<double>& points,
+                       const flat_points& centres) {
   const std::int64_t d = features_of(points);
   const auto k = static_cast<std::int64_t>(centres.size()) / d;
   auto sums = troupe::map_blocks({.chunks = rows_per_chunk(points, 1, k * (d + 1))},
@@ -116,7 +111,7 @@ std::vector<double> lloyd_step(troupe::client& client, const array<double>& poin
                 .sum(0)
                 .compute(client)
                 .values();
-  std::vector<double> next = centres;
+  flat_points next = centres;
   for (std::int64_t j = 0; j < k; ++j) {
     const double count = sums[j * (d + 1) + d];
     if (count > 0)

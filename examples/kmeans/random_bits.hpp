@@ -36,18 +36,23 @@ private:
   std::uint64_t state_;
 };
 
+/// Folds one coordinate's bits into a point's hash.
+inline std::uint64_t coin_step(std::uint64_t h, std::uint64_t bits) noexcept {
+  return (h ^ bits) * 0x9E3779B97F4A7C15ull;
+}
+
 /// A uniform on [0, 1) fixed by `seed` and a point's coordinates. k-means||
 /// flips one coin per point; keying it by the point (not by its position)
 /// makes the sample the same however the array is chunked, and lets a task
 /// see its chunk alone, without knowing where the chunk starts.
+/// One multiply per coordinate, one full mix at the end: cheap enough for
+/// every point of every round.
 inline double point_coin(std::uint64_t seed, const double* point, std::int64_t features) noexcept {
-  // One multiply per coordinate, one full mix at the end: cheap enough for
-  // every point of every round.
   std::uint64_t h = seed;
   for (std::int64_t f = 0; f < features; ++f) {
     std::uint64_t bits;
     std::memcpy(&bits, point + f, sizeof bits);
-    h = (h ^ bits) * 0x9E3779B97F4A7C15ull;
+    h = coin_step(h, bits);
   }
   return to_unit(mix64(h));
 }

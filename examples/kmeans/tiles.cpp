@@ -1,45 +1,59 @@
 #include "tiles.hpp"
 
-#include <algorithm>
-#include <utility>
+#include <cstring>
+#include <limits>
+
+#include "random_bits.hpp"
 
 namespace kmeans {
 
 namespace {
 
-// On x86-64, the loops below have a clone for AVX2 (four distances per
-// instruction, comparisons included), picked at load time where the
-// processor has it, and one for any x86-64.
+// On x86-64, the loops below have clones for AVX-512 (eight points per
+// instruction) and AVX2 (four), picked at load time by what the processor
+// has, and one for any x86-64 (two).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define KMEANS_SIMD_CLONES __attribute__((target_clones("avx2", "default")))
+#define KMEANS_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define KMEANS_SIMD_CLONES
 #endif
 
-// One candidate `c` (number `number`) against a tile of two-feature points
-// (x, y): the nearest so far goes from (best, index) to (best_out,
-// index_out). Every value is written, whichever is nearer, into other
-// arrays than those read, and all pointers are restrict: only then does GCC
-// vectorise the loop without branches.
+// Moves a point's nearest so far (b: squared distance, at: index) to
+// candidate (cx, cy) when that is strictly nearer. Selects, not branches:
+// the loops calling this become SIMD code.
+inline void consider(double x, double y, double cx, double cy, double number, double& b,
+                     double& at) {
+  const double tx = x - cx, ty = y - cy;
+  const double d = tx * tx + ty * ty;
+  at = d < b ? number : at;
+  b = d < b ? d : b;
+}
+
+// Four candidates (c: x, y each; indices first ...) against a tile of
+// two-feature points, the blobs' case. The tile is read once for the four,
+// and each point's nearest so far stays in registers. Restrict pointers:
+// GCC vectorises the loop only knowing they do not overlap.
 KMEANS_SIMD_CLONES
-void closer_2d(const double* __restrict x, const double* __restrict y, const double* c,
-               double number, const double* __restrict best, const double* __restrict index,
-               double* __restrict best_out, double* __restrict index_out) {
-  const double cx = c[0], cy = c[1];
+void nearer_of_four(const double* __restrict x, const double* __restrict y, const double* c,
+                    double first, double* __restrict best, double* __restrict index) {
+  const double cx0 = c[0], cy0 = c[1], cx1 = c[2], cy1 = c[3];
+  const double cx2 = c[4], cy2 = c[5], cx3 = c[6], cy3 = c[7];
   for (std::int64_t i = 0; i < tile_rows; ++i) {
-    const double tx = x[i] - cx, ty = y[i] - cy;
-    const double d = tx * tx + ty * ty;
-    best_out[i] = d < best[i] ? d : best[i];
-    index_out[i] = d < best[i] ? number : index[i];
+    double b = best[i], at = index[i];
+    consider(x[i], y[i], cx0, cy0, first, b, at);
+    consider(x[i], y[i], cx1, cy1, first + 1, b, at);
+    consider(x[i], y[i], cx2, cy2, first + 2, b, at);
+    consider(x[i], y[i], cx3, cy3, first + 3, b, at);
+    best[i] = b;
+    index[i] = at;
   }
 }
 
-// The same for any number of features (coords: one row of tile_rows per
+// One candidate with any number of features (coords: tile_rows values per
 // feature).
 KMEANS_SIMD_CLONES
-void closer_any(const double* __restrict coords, std::int64_t features, const double* c,
-                double number, const double* __restrict best, const double* __restrict index,
-                double* __restrict best_out, double* __restrict index_out) {
+void nearer_of_one(const double* __restrict coords, std::int64_t features, const double* c,
+                   double number, double* __restrict best, double* __restrict index) {
   alignas(64) double d2[tile_rows] = {};
   for (std::int64_t f = 0; f < features; ++f)
     for (std::int64_t i = 0; i < tile_rows; ++i) {
@@ -47,12 +61,59 @@ void closer_any(const double* __restrict coords, std::int64_t features, const do
       d2[i] += t * t;
     }
   for (std::int64_t i = 0; i < tile_rows; ++i) {
-    best_out[i] = d2[i] < best[i] ? d2[i] : best[i];
-    index_out[i] = d2[i] < best[i] ? number : index[i];
+    const double b = best[i], at = index[i];
+    best[i] = d2[i] < b ? d2[i] : b;
+    index[i] = d2[i] < b ? number : at;
   }
 }
 
+// point_coin for a tile of points, written once, compiled twice below.
+inline __attribute__((always_inline)) void coins_of(const double* __restrict coords,
+                                                    std::int64_t features, std::uint64_t seed,
+                                                    double* __restrict coins) {
+  alignas(64) std::uint64_t h[tile_rows];
+  for (std::int64_t i = 0; i < tile_rows; ++i)
+    h[i] = seed;
+  for (std::int64_t f = 0; f < features; ++f)
+    for (std::int64_t i = 0; i < tile_rows; ++i) {
+      std::uint64_t bits;
+      std::memcpy(&bits, coords + f * tile_rows + i, sizeof bits);
+      h[i] = coin_step(h[i], bits);
+    }
+  for (std::int64_t i = 0; i < tile_rows; ++i)
+    coins[i] = to_unit(mix64(h[i]));
+}
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+// The hash's 64-bit multiplies have SIMD instructions from AVX-512 DQ on.
+// target_clones cannot name that extension: this copy is chosen by hand.
+__attribute__((target("avx512f,avx512dq"))) void coins_avx512(const double* __restrict coords,
+                                                              std::int64_t features,
+                                                              std::uint64_t seed,
+                                                              double* __restrict coins) {
+  coins_of(coords, features, seed, coins);
+}
+#endif
+
 } // namespace
+
+void tile_coins(const point_tile& tile, std::uint64_t seed, double* __restrict coins) {
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+  static const bool avx512 = __builtin_cpu_supports("avx512dq");
+  if (avx512)
+    return coins_avx512(tile.feature(0), tile.features(), seed, coins);
+#endif
+  coins_of(tile.feature(0), tile.features(), seed, coins);
+}
+
+KMEANS_SIMD_CLONES
+std::int64_t count_below(const double* __restrict coins, const double* __restrict d2,
+                         double bound) {
+  std::int64_t count = 0;  // a count, not a flag: GCC vectorises sums of selects
+  for (std::int64_t i = 0; i < tile_rows; ++i)
+    count += coins[i] <= bound * d2[i] ? 1 : 0;
+  return count;
+}
 
 KMEANS_SIMD_CLONES
 void split_pairs(const double* __restrict pairs, std::int64_t n, double* __restrict a,
@@ -63,34 +124,22 @@ void split_pairs(const double* __restrict pairs, std::int64_t n, double* __restr
   }
 }
 
-KMEANS_SIMD_CLONES
-void join_pairs(const double* __restrict a, const double* __restrict b, std::int64_t n,
-                double* __restrict pairs) {
-  for (std::int64_t i = 0; i < n; ++i) {
-    pairs[2 * i] = a[i];
-    pairs[2 * i + 1] = b[i];
-  }
-}
-
 void move_to_nearer(const point_tile& tile, const double* candidates, std::int64_t count,
-                    std::int64_t first, double* __restrict best, double* __restrict index) {
-  alignas(64) double other_best[tile_rows], other_index[tile_rows];
-  double *best_in = best, *index_in = index, *best_out = other_best, *index_out = other_index;
+                    double* __restrict best, double* __restrict index) {
   const std::int64_t features = tile.features();
-  for (std::int64_t j = 0; j < count; ++j) {
-    const double* c = candidates + j * features;
-    const auto number = static_cast<double>(first + j);
-    if (features == 2)
-      closer_2d(tile.feature(0), tile.feature(1), c, number, best_in, index_in, best_out,
-                index_out);
-    else
-      closer_any(tile.feature(0), features, c, number, best_in, index_in, best_out, index_out);
-    std::swap(best_in, best_out);
-    std::swap(index_in, index_out);
+  if (features != 2) {
+    for (std::int64_t j = 0; j < count; ++j)
+      nearer_of_one(tile.feature(0), features, candidates + j * features,
+                    static_cast<double>(j), best, index);
+    return;
   }
-  if (best_in != best) {
-    std::copy(best_in, best_in + tile_rows, best);
-    std::copy(index_in, index_in + tile_rows, index);
+  for (std::int64_t j = 0; j < count; j += 4) {
+    // The last four padded with candidates infinitely far away: never nearer.
+    const double far = std::numeric_limits<double>::infinity();
+    double four[8] = {far, far, far, far, far, far, far, far};
+    for (std::int64_t q = 0; q < 8 && 2 * j + q < 2 * count; ++q)
+      four[q] = candidates[2 * j + q];
+    nearer_of_four(tile.feature(0), tile.feature(1), four, static_cast<double>(j), best, index);
   }
 }
 

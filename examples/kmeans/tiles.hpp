@@ -17,9 +17,6 @@ inline constexpr std::int64_t tile_rows = 256;
 /// Splits n pairs (a0, b0, a1, b1, ...) into a[0, n) and b[0, n).
 void split_pairs(const double* __restrict pairs, std::int64_t n, double* __restrict a,
                  double* __restrict b);
-/// The reverse: n pairs from a[0, n) and b[0, n).
-void join_pairs(const double* __restrict a, const double* __restrict b, std::int64_t n,
-                double* __restrict pairs);
 
 class point_tile {
 public:
@@ -49,11 +46,19 @@ private:
 };
 
 /// For each point of the tile, best[i] and index[i] are the squared
-/// distance to its nearest candidate so far and that candidate's number;
-/// updated with `count` candidates numbered from `first`. Strictly nearer
-/// only: ties keep the lower number. The squared distance adds the features
+/// distance to its nearest candidate so far and that candidate's index;
+/// updated with `count` more candidates, indexed from 0. Strictly nearer
+/// only: ties keep the lower index. The squared distance adds the features
 /// in order, as plain loops do, so results match them bit for bit.
 void move_to_nearer(const point_tile& tile, const double* candidates, std::int64_t count,
-                    std::int64_t first, double* __restrict best, double* __restrict index);
+                    double* __restrict best, double* __restrict index);
+
+/// coins[i] = point_coin(seed, point i) (random_bits.hpp) for every point of
+/// the tile, many at once.
+void tile_coins(const point_tile& tile, std::uint64_t seed, double* __restrict coins);
+
+/// How many points i of a tile have coins[i] <= bound x d2[i].
+std::int64_t count_below(const double* __restrict coins, const double* __restrict d2,
+                         double bound);
 
 } // namespace kmeans
