@@ -19,19 +19,12 @@ std::int64_t features_of(const chunk& points) {
   return points.shape[1];
 }
 
-// Number of points in a flat list of coordinates.
+// Number of points in a flat list of coordinates: at least one.
 std::int64_t points_in(const flat_points& flat, std::int64_t features, const char* what) {
-  if (flat.size() % static_cast<std::size_t>(features) != 0)
+  if (flat.empty() || flat.size() % static_cast<std::size_t>(features) != 0)
     throw std::invalid_argument(std::string{"k-means: the "} + what
-                                + " do not have one value per feature");
+                                + " are not one or more points of the chunk's features");
   return static_cast<std::int64_t>(flat.size()) / features;
-}
-
-std::int64_t centres_in(const flat_points& flat, std::int64_t features) {
-  std::int64_t k = points_in(flat, features, "centres");
-  if (k == 0)
-    throw std::invalid_argument("k-means: no centres");
-  return k;
 }
 
 // Calls f(tile, first row, rows, best, index) for each tile of the chunk, once
@@ -158,34 +151,27 @@ chunk count_nearest(const chunk& points, const flat_points& candidates) {
 
 chunk cluster_sums(const chunk& points, const flat_points& centres) {
   const std::int64_t features = features_of(points);
-  const std::int64_t k = centres_in(centres, features);
+  const std::int64_t k = points_in(centres, features, "centres");
   const std::int64_t width = k * (features + 1);
-  // Four sets of sums, taken in turn: consecutive points of one cluster
-  // then add into different memory, not each waiting for the last add.
-  constexpr std::int64_t sets = 4;
-  std::vector<double> sums(static_cast<std::size_t>(sets * width), 0.0);
+  std::vector<double> lanes(static_cast<std::size_t>(width * sum_lanes), 0.0);
   for_each_nearest(points, centres,
-                   [&](const point_tile&, std::int64_t row, std::int64_t n, const double*,
+                   [&](const point_tile& tile, std::int64_t, std::int64_t n, const double*,
                        const double* index) {
-                     const double* p = points.data.data() + row * features;
-                     for (std::int64_t i = 0; i < n; ++i, p += features) {
-                       double* acc = sums.data() + (i % sets) * width
-                                     + static_cast<std::int64_t>(index[i]) * (features + 1);
-                       for (std::int64_t f = 0; f < features; ++f)
-                         acc[f] += p[f];
-                       acc[features] += 1;
-                     }
+                     alignas(64) double label[tile_rows];
+                     for (std::int64_t i = 0; i < tile_rows; ++i)
+                       label[i] = i < n ? index[i] : -1;  // the tile's padding: no cluster
+                     add_to_clusters(tile, label, k, lanes.data());
                    });
   chunk out{{1, width}, std::vector<double>(static_cast<std::size_t>(width), 0.0)};
-  for (std::int64_t s = 0; s < sets; ++s)
-    for (std::int64_t v = 0; v < width; ++v)
-      out.data[v] += sums[s * width + v];
+  for (std::int64_t v = 0; v < width; ++v)
+    for (std::int64_t l = 0; l < sum_lanes; ++l)
+      out.data[v] += lanes[v * sum_lanes + l];
   return out;
 }
 
 troupe::block<std::int64_t> nearest_centre(const chunk& points, const flat_points& centres) {
   const std::int64_t rows = points.shape.at(0);
-  centres_in(centres, features_of(points));
+  points_in(centres, features_of(points), "centres");
   troupe::block<std::int64_t> labels{{rows, 1},
                                      std::vector<std::int64_t>(static_cast<std::size_t>(rows))};
   for_each_nearest(points, centres,

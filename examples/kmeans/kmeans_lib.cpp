@@ -78,7 +78,7 @@ round_result sample_round(troupe::client& client, const array<double>& points,
 
 // k-means||: candidates sampled in rounds on the cluster, each weighted by
 // the number of points nearest to it.
-weighted_points sample_candidates(troupe::client& client, const array<double>& points, int k,
+weighted_points kmeans_parallel(troupe::client& client, const array<double>& points, int k,
                                   const kmeans_options& o, splitmix& rng) {
   const std::int64_t n = points.shape()[0];
   const std::int64_t d = features_of(points);
@@ -150,7 +150,7 @@ kmeans_result kmeans(troupe::client& client, const troupe::array<double>& points
   splitmix rng{options.seed};
 
   auto t0 = steady::now();
-  auto candidates = sample_candidates(client, points, k, options, rng);
+  auto candidates = kmeans_parallel(client, points, k, options, rng);
   auto centres = weighted_lloyd(candidates, kmeans_plus_plus(candidates, k, rng),
                                 options.tolerance, options.local_iterations);
   double init_seconds = seconds_since(t0);

@@ -55,7 +55,7 @@ options parse_options(int argc, char** argv) {
       throw usage_error(std::string{flag} + " needs a value");
     std::string_view value = argv[++i];
     if (flag == "--samples")
-      o.samples = number<std::int64_t>(flag, value, 1);
+      o.samples = number<std::int64_t>(flag, value, 3);  // k = 3
     else if (flag == "--chunk")
       o.chunk = number<std::int64_t>(flag, value, 1);
     else if (flag == "--workers")

@@ -13,8 +13,10 @@ namespace {
 // instruction) and AVX2 (four), picked at load time by what the processor
 // has, and one for any x86-64 (two).
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define KMEANS_X86 1
 #define KMEANS_SIMD_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
+#define KMEANS_X86 0
 #define KMEANS_SIMD_CLONES
 #endif
 
@@ -84,7 +86,7 @@ inline __attribute__((always_inline)) void coins_of(const double* __restrict coo
     coins[i] = to_unit(mix64(h[i]));
 }
 
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#if KMEANS_X86
 // The hash's 64-bit multiplies have SIMD instructions from AVX-512 DQ on.
 // target_clones cannot name that extension: this copy is chosen by hand.
 __attribute__((target("avx512f,avx512dq"))) void coins_avx512(const double* __restrict coords,
@@ -95,27 +97,21 @@ __attribute__((target("avx512f,avx512dq"))) void coins_avx512(const double* __re
 }
 #endif
 
+// sums[l] += v[i] for i % sum_lanes == l: one SIMD add per sum_lanes values.
+inline void add_lanes(const double* __restrict v, double* __restrict sums) {
+  double lane[sum_lanes];
+  for (std::int64_t l = 0; l < sum_lanes; ++l)
+    lane[l] = sums[l];
+  for (std::int64_t i = 0; i < tile_rows; i += sum_lanes)
+#pragma GCC unroll 8
+    for (std::int64_t l = 0; l < sum_lanes; ++l)
+      lane[l] += v[i + l];
+  for (std::int64_t l = 0; l < sum_lanes; ++l)
+    sums[l] = lane[l];
+}
+
 } // namespace
 
-void tile_coins(const point_tile& tile, std::uint64_t seed, double* __restrict coins) {
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-  static const bool avx512 = __builtin_cpu_supports("avx512dq");
-  if (avx512)
-    return coins_avx512(tile.feature(0), tile.features(), seed, coins);
-#endif
-  coins_of(tile.feature(0), tile.features(), seed, coins);
-}
-
-KMEANS_SIMD_CLONES
-std::int64_t count_below(const double* __restrict coins, const double* __restrict d2,
-                         double bound) {
-  std::int64_t count = 0;  // a count, not a flag: GCC vectorises sums of selects
-  for (std::int64_t i = 0; i < tile_rows; ++i)
-    count += coins[i] <= bound * d2[i] ? 1 : 0;
-  return count;
-}
-
-KMEANS_SIMD_CLONES
 void split_pairs(const double* __restrict pairs, std::int64_t n, double* __restrict a,
                  double* __restrict b) {
   for (std::int64_t i = 0; i < n; ++i) {
@@ -140,6 +136,44 @@ void move_to_nearer(const point_tile& tile, const double* candidates, std::int64
     for (std::int64_t q = 0; q < 8 && 2 * j + q < 2 * count; ++q)
       four[q] = candidates[2 * j + q];
     nearer_of_four(tile.feature(0), tile.feature(1), four, static_cast<double>(j), best, index);
+  }
+}
+
+void tile_coins(const point_tile& tile, std::uint64_t seed, double* __restrict coins) {
+#if KMEANS_X86
+  static const bool avx512 = __builtin_cpu_supports("avx512dq");
+  if (avx512)
+    return coins_avx512(tile.feature(0), tile.features(), seed, coins);
+#endif
+  coins_of(tile.feature(0), tile.features(), seed, coins);
+}
+
+KMEANS_SIMD_CLONES
+std::int64_t count_below(const double* __restrict coins, const double* __restrict d2,
+                         double bound) {
+  std::int64_t count = 0;  // a count, not a flag: GCC vectorises sums of selects
+  for (std::int64_t i = 0; i < tile_rows; ++i)
+    count += coins[i] <= bound * d2[i] ? 1 : 0;
+  return count;
+}
+
+KMEANS_SIMD_CLONES
+void add_to_clusters(const point_tile& tile, const double* __restrict label, std::int64_t k,
+                     double* __restrict sums) {
+  const std::int64_t features = tile.features();
+  alignas(64) double in[tile_rows], masked[tile_rows];
+  for (std::int64_t j = 0; j < k; ++j) {
+    double* to = sums + j * (features + 1) * sum_lanes;
+    const auto cluster = static_cast<double>(j);
+    for (std::int64_t i = 0; i < tile_rows; ++i)
+      in[i] = label[i] == cluster ? 1.0 : 0.0;
+    for (std::int64_t f = 0; f < features; ++f) {
+      const double* __restrict v = tile.feature(f);
+      for (std::int64_t i = 0; i < tile_rows; ++i)
+        masked[i] = in[i] * v[i];
+      add_lanes(masked, to + f * sum_lanes);
+    }
+    add_lanes(in, to + features * sum_lanes);  // the count
   }
 }
 

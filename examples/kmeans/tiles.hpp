@@ -49,13 +49,26 @@ private:
 /// distance to its nearest candidate so far and that candidate's index;
 /// updated with `count` more candidates, indexed from 0. Strictly nearer
 /// only: ties keep the lower index. The squared distance adds the features
-/// in order, as plain loops do, so results match them bit for bit.
+/// in order, as plain loops do; built without contracting multiply-adds
+/// (see examples/CMakeLists.txt), results match such loops bit for bit.
 void move_to_nearer(const point_tile& tile, const double* candidates, std::int64_t count,
                     double* __restrict best, double* __restrict index);
 
 /// coins[i] = point_coin(seed, point i) (random_bits.hpp) for every point of
 /// the tile, many at once.
 void tile_coins(const point_tile& tile, std::uint64_t seed, double* __restrict coins);
+
+/// Running sums of add_to_clusters: each value is kept as `sum_lanes`
+/// partial sums (point i goes to partial i % sum_lanes), which SIMD
+/// instructions add side by side. The lanes are the same whatever the
+/// processor's vector width, so are the sums, to the last bit.
+inline constexpr std::int64_t sum_lanes = 8;
+
+/// For each cluster j < k, adds the coordinates of the tile's points with
+/// label[i] == j, then their number, to sums[(j * (features + 1) + f) *
+/// sum_lanes + lane].
+void add_to_clusters(const point_tile& tile, const double* __restrict label, std::int64_t k,
+                     double* __restrict sums);
 
 /// How many points i of a tile have coins[i] <= bound x d2[i].
 std::int64_t count_below(const double* __restrict coins, const double* __restrict d2,

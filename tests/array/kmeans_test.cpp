@@ -13,6 +13,8 @@
 #include "kmeans_lib.hpp"
 #include "local_kmeans.hpp"
 #include "options.hpp"
+#include "random_bits.hpp"
+#include "tiles.hpp"
 
 namespace {
 
@@ -127,6 +129,28 @@ TEST(kmeans, kmeans_plus_plus_needs_enough_distinct_points) {
   EXPECT_THROW(kmeans::kmeans_plus_plus(two, 3, rng), std::invalid_argument);
 }
 
+TEST(kmeans, tile_coins_are_point_coins) {
+  // The SIMD coins of a tile and the plain definition, for two and three
+  // features, over a full tile and a partial one.
+  for (std::int64_t features : {2, 3}) {
+    const std::int64_t rows = kmeans::tile_rows + 44;
+    troupe::block<double> points{{rows, features},
+                                 std::vector<double>(static_cast<std::size_t>(rows * features))};
+    kmeans::splitmix rng{static_cast<std::uint64_t>(features)};
+    for (auto& v : points.data)
+      v = rng.uniform() * 20 - 10;
+    kmeans::point_tile tile{features};
+    for (std::int64_t first = 0; first < rows; first += kmeans::tile_rows) {
+      const std::int64_t n = tile.load(points, first);
+      double coins[kmeans::tile_rows];
+      kmeans::tile_coins(tile, 42, coins);
+      for (std::int64_t i = 0; i < n; ++i)
+        ASSERT_EQ(coins[i], kmeans::point_coin(42, &points.data[(first + i) * features], features))
+          << "features " << features << ", point " << first + i;
+    }
+  }
+}
+
 std::optional<std::string> usage_error_of(std::vector<const char*> args) {
   args.insert(args.begin(), "kmeans");
   try {
@@ -140,6 +164,8 @@ std::optional<std::string> usage_error_of(std::vector<const char*> args) {
 TEST(kmeans_options, bad_flags_are_usage_errors) {
   EXPECT_EQ(usage_error_of({"--bogus"}), "unknown option '--bogus'");
   EXPECT_EQ(usage_error_of({"--samples"}), "--samples needs a value");
+  EXPECT_EQ(usage_error_of({"--samples", "2"}),
+            "--samples wants a whole number of at least 3, not '2'");
   EXPECT_EQ(usage_error_of({"--workers", "0"}),
             "--workers wants a whole number of at least 1, not '0'");
   EXPECT_EQ(usage_error_of({"--chunk", "10k"}),
