@@ -1,6 +1,17 @@
-// k-means on a troupe::array of points (one row per point): k-means||
-// initialisation (Bahmani et al., "Scalable k-means++", 2012), then Lloyd
-// iterations, each step a graph of one task per chunk on the cluster.
+// k-means on a troupe::array of points (one row per point), the algorithm
+// tools/bench/dask_compare.py runs on Dask:
+//  1. k-means|| (Bahmani et al., "Scalable k-means++", 2012): one point
+//     drawn at random, then `rounds` rounds of one pass over the chunks
+//     each: d2 = squared distance to the nearest candidate, cost = sum of
+//     d2, every point picked independently with probability
+//     min(1, l x d2 / cost), l = 2k; the picks join the candidates.
+//  2. One more pass weights each candidate by the points nearest to it;
+//     here, weighted k-means++ then weighted Lloyd iterations reduce the
+//     few dozen candidates to k centres.
+//  3. Lloyd iterations on the cluster: per chunk, each point's nearest
+//     centre and per-centre sums and counts, added up across chunks; each
+//     centre moves to the mean of its points, until none moves by the
+//     tolerance (1e-4) or more, or after 100 iterations.
 #pragma once
 
 #include <cstdint>
