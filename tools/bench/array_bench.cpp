@@ -6,6 +6,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cmath>
+#include <utility>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -13,6 +15,9 @@
 #include <string>
 
 #include <troupe/troupe.hpp>
+
+#include "blobs.hpp"
+#include "kmeans_lib.hpp"
 
 namespace troupe::bench {
 
@@ -73,6 +78,28 @@ double elementwise(double gb) {
   return static_cast<double>(n) * 8 * 4 / best / 1e9;
 }
 
+// Seed 003: k-means|| and Lloyd (examples/kmeans) on n points around three
+// centres, chunks of 1,000,000 rows; the data is made and persisted first
+// (not timed), as dask_compare.py does. Returns seconds and iterations.
+std::pair<double, int> kmeans_workload(client& c, long n) {
+  auto x = kmeans::make_blobs(n, 1'000'000, 0).persist(c);
+  wait(x);
+  auto t0 = clock_type::now();
+  auto r = kmeans::kmeans(c, x, 3);
+  double s = since(t0);
+  // The centres the blobs were drawn around, within a tenth.
+  for (std::int64_t c = 0; c < 3; ++c) {
+    double cx = r.centres(c, 0), cy = r.centres(c, 1);
+    bool near = false;
+    for (std::size_t k = 0; k < 3; ++k)
+      near = near || (std::abs(cx - kmeans::blob_centres[2 * k]) < 0.1
+                      && std::abs(cy - kmeans::blob_centres[2 * k + 1]) < 0.1);
+    if (!near)
+      throw std::runtime_error("kmeans workload: a centre is far from every blob");
+  }
+  return {s, r.iterations};
+}
+
 struct child_result {
   std::string json;
   double peak_mb = 0;
@@ -125,6 +152,10 @@ int run_array_workload(const std::string& name, long size) {
     std::printf("{\"s\": %.4f}\n", bigger_than_memory(size));
   else if (name == "elementwise")
     std::printf("{\"gb_per_s\": %.4f}\n", elementwise(static_cast<double>(size)));
+  else if (name == "kmeans") {
+    auto [s, iterations] = kmeans_workload(c, size);
+    std::printf("{\"s\": %.4f, \"iterations\": %d}\n", s, iterations);
+  }
   else {
     std::cerr << "troupe-bench: unknown array workload '" << name << "'\n";
     return 2;
@@ -143,6 +174,10 @@ array_figures run_array_benchmarks(const char* self, const array_options& o) {
   auto ew = run_child(self, "elementwise", static_cast<long>(o.elementwise_gb));
   f.elementwise_gb_per_s = field(ew.json, "gb_per_s");
   f.elementwise_peak_mb = ew.peak_mb;
+  auto km = run_child(self, "kmeans", o.kmeans_n);
+  f.kmeans_s = field(km.json, "s");
+  f.kmeans_iterations = static_cast<long>(field(km.json, "iterations"));
+  f.kmeans_peak_mb = km.peak_mb;
   return f;
 }
 

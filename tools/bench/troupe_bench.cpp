@@ -231,11 +231,13 @@ int main(int argc, char** argv) {
       o.arrays.seed_n = value();
     else if (a == "--big-n")
       o.arrays.big_n = value();
+    else if (a == "--kmeans-n")
+      o.arrays.kmeans_n = value();
     else if (a == "--elementwise-gb")
       o.arrays.elementwise_gb = static_cast<double>(value());
     else {
       std::cerr << "troupe-bench: unknown argument '" << a
-                << "' (use --json, --map-n N, --roundtrips N, --tree-leaves N, --no-processes, --no-array, --array-only, --seed-n N, --big-n N, --elementwise-gb N)\n";
+                << "' (use --json, --map-n N, --roundtrips N, --tree-leaves N, --no-processes, --no-array, --array-only, --seed-n N, --big-n N, --elementwise-gb N, --kmeans-n N)\n";
       return 2;
     }
   }
@@ -280,10 +282,14 @@ int main(int argc, char** argv) {
                   "\"big_n\": %ld, \"seed_n\": %ld, "
                   "\"elementwise_gb_per_s\": %.3f, \"elementwise_gb\": %.1f, "
                   "\"memory_bandwidth_gb_per_s\": %.3f, \"memory_bandwidth_copy_gb_per_s\": %.3f, "
-                  "\"elementwise_fraction_of_bandwidth\": %.3f",
+                  "\"elementwise_fraction_of_bandwidth\": %.3f, \"elementwise_peak_mb\": %.1f, "
+                  "\"kmeans_s\": %.4f, \"kmeans_peak_mb\": %.1f, \"kmeans_iterations\": %ld, "
+                  "\"kmeans_n\": %ld",
                   arr.seed_s, arr.seed_peak_mb, arr.big_s, arr.big_peak_mb, o.arrays.big_n,
                   o.arrays.seed_n, arr.elementwise_gb_per_s, o.arrays.elementwise_gb,
-                  bw.triad_gb_per_s, bw.copy_gb_per_s, arr.elementwise_gb_per_s / bw.triad_gb_per_s);
+                  bw.triad_gb_per_s, bw.copy_gb_per_s, arr.elementwise_gb_per_s / bw.triad_gb_per_s,
+                  arr.elementwise_peak_mb, arr.kmeans_s, arr.kmeans_peak_mb, arr.kmeans_iterations,
+                  o.arrays.kmeans_n);
     std::printf("}\n");
     return 0;
   }
@@ -312,6 +318,8 @@ int main(int argc, char** argv) {
     std::printf("a * b + c over %.0f GB:          %9.3f GB/s = %.0f%% of triad %.3f GB/s\n",
                 o.arrays.elementwise_gb, arr.elementwise_gb_per_s,
                 100 * arr.elementwise_gb_per_s / bw.triad_gb_per_s, bw.triad_gb_per_s);
+    std::printf("k-means of %ld points:       %9.3f s, %ld iterations, peak %.0f MB\n",
+                o.arrays.kmeans_n, arr.kmeans_s, arr.kmeans_iterations, arr.kmeans_peak_mb);
   }
   return 0;
 }

@@ -78,10 +78,10 @@ void invoke_with(const msgpack::object& args, std::string& out, std::index_seque
   byte_writer writer{&out};
   msgpack::packer<byte_writer> packer{writer};
   if constexpr (std::is_void_v<R>) {
-    std::apply(F, values);
+    std::apply(F, std::move(values));  // by-value parameters take the decoded values
     packer.pack_nil();
   } else {
-    packer.pack(std::apply(F, values));
+    packer.pack(std::apply(F, std::move(values)));
   }
 }
 

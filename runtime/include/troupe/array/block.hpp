@@ -88,9 +88,17 @@ struct convert<troupe::block<T>> {
         + " was passed where a block of "
         + std::string{troupe::dtype_name(troupe::dtype_of<T>())} + " was expected");
     b.shape = std::move(v.shape);
-    b.data.resize(v.nbytes / sizeof(troupe::storage_t<T>));
-    if (v.nbytes)
-      std::memcpy(b.data.data(), v.data, v.nbytes);
+    using S = troupe::storage_t<T>;
+    const std::size_t n = v.nbytes / sizeof(S);
+    if (reinterpret_cast<std::uintptr_t>(v.data) % alignof(S) == 0) {
+      // Aligned (chunks read in place are): one pass, no zero-filling first.
+      const S* first = reinterpret_cast<const S*>(v.data);
+      b.data.assign(first, first + n);
+    } else {
+      b.data.resize(n);
+      if (v.nbytes)
+        std::memcpy(b.data.data(), v.data, v.nbytes);
+    }
     return o;
   }
 };
