@@ -26,7 +26,6 @@ public:
   }
 
   /// Fills out[0, n) with uniform doubles on [0, 1) (52 random bits each).
-  /// In random.cpp, built at -O2: GCC's -O3 made this loop a third slower.
   void uniform(double* out, std::int64_t n) noexcept;
 
 private:
