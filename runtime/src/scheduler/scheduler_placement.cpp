@@ -189,7 +189,10 @@ std::string scheduler_state::no_worker_message(std::uint32_t function) const {
   for (const auto& w : workers_) {
     if (!w.alive)
       continue;
-    auto count = w.functions.size();
+    // The user's functions: troupe's own array tasks are on every worker.
+    std::size_t count = 0;
+    for (auto f : w.functions)
+      count += functions_[f].rfind("array.", 0) == 0 ? 0 : 1;
     names += (names.empty() ? "" : ", ") + w.name + " ["
              + (w.any_function ? std::string{"any function"}
                                : std::to_string(count) + (count == 1 ? " function" : " functions"))
