@@ -44,12 +44,21 @@ void resolve(msgpack::object& o, const worker_store& store, msgpack::zone& zone,
       && o.via.ext.size == sizeof(std::uint64_t)) {
     std::uint64_t key;
     std::memcpy(&key, o.via.ext.data(), sizeof key);
-    auto bytes = store.share(key);
-    if (!bytes)
+    std::shared_ptr<const std::string> big;
+    bool found = store.visit(key, [&](std::string_view bytes, const auto& shared) {
+      if (shared)
+        big = shared;  // unpacked below, outside the lock, in place
+      else  // small: copied into the zone while the lock is held
+        o = msgpack::unpack(zone, bytes.data(), bytes.size(), nullptr, nullptr,
+                            limit_for(bytes.size()));
+    });
+    if (!found)
       throw missing_dependency{key};
-    o = msgpack::unpack(zone, bytes->data(), bytes->size(), &reference_large, nullptr,
-                        limit_for(bytes->size()));
-    pins.push_back(std::move(bytes));
+    if (big) {
+      o = msgpack::unpack(zone, big->data(), big->size(), &reference_large, nullptr,
+                          limit_for(big->size()));
+      pins.push_back(std::move(big));
+    }
   } else if (o.type == msgpack::type::ARRAY) {
     for (std::uint32_t i = 0; i < o.via.array.size; ++i)
       resolve(o.via.array.ptr[i], store, zone, pins);
