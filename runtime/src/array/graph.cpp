@@ -10,6 +10,8 @@
 #include <unordered_set>
 #include <variant>
 
+#include "array/fusion.hpp"
+#include "array/graph.hpp"
 #include "array/kernels.hpp"
 #include "array/node.hpp"
 #include "array/program.hpp"
@@ -21,103 +23,9 @@ namespace troupe::detail {
 
 namespace {
 
-using internal::array::expr_code;
-using internal::array::opcode;
-using internal::array::writer;
-using idx_t = std::vector<std::int64_t>;
-
 const char* reduce_name(reduce_kind k) {
   static const char* names[] = {"sum", "mean", "min", "max", "var", "std", "argmin", "argmax"};
   return names[static_cast<int>(k)];
-}
-
-std::int64_t linear(const array_node& n, const idx_t& idx) {
-  std::int64_t l = 0;
-  for (std::size_t d = 0; d < idx.size(); ++d)
-    l = l * static_cast<std::int64_t>(n.chunks[d].size()) + idx[d];
-  return l;
-}
-
-shape_t block_shape(const array_node& n, const idx_t& idx) {
-  shape_t s;
-  for (std::size_t d = 0; d < idx.size(); ++d)
-    s.push_back(n.chunks[d][static_cast<std::size_t>(idx[d])]);
-  return s;
-}
-
-idx_t block_offsets(const array_node& n, const idx_t& idx) {
-  idx_t o;
-  for (std::size_t d = 0; d < idx.size(); ++d) {
-    std::int64_t s = 0;
-    for (std::int64_t k = 0; k < idx[d]; ++k)
-      s += n.chunks[d][static_cast<std::size_t>(k)];
-    o.push_back(s);
-  }
-  return o;
-}
-
-/// Calls f(idx) for every chunk index of `counts`, in C order.
-template <class F>
-void for_each_index(const idx_t& counts, F&& f) {
-  for (auto c : counts)
-    if (c == 0)
-      return;
-  idx_t idx(counts.size(), 0);
-  for (;;) {
-    f(idx);
-    std::size_t d = counts.size();
-    for (;;) {
-      if (d == 0)
-        return;
-      --d;
-      if (++idx[d] < counts[d])
-        break;
-      idx[d] = 0;
-    }
-  }
-}
-
-bool is_generator(const array_node& n) {
-  return n.kind == node_kind::random || n.kind == node_kind::full || n.kind == node_kind::range
-         || n.kind == node_kind::from_function;
-}
-
-bool is_fusable(const array_node& n) {
-  switch (n.kind) {
-  case node_kind::random:
-  case node_kind::full:
-  case node_kind::range:
-  case node_kind::from_function:
-  case node_kind::elementwise:
-  case node_kind::transpose:
-  case node_kind::getitem:
-  case node_kind::stack_axis:
-  case node_kind::concatenate: return true;
-  default: return false;
-  }
-}
-
-// An element-wise node computes in double when its result or any operand
-// (array or scalar) is floating, else in int64: what it would do alone.
-bool computes_in_double(const array_node& n) {
-  if (is_floating(n.type))
-    return true;
-  for (std::size_t k = 0; k < n.inputs.size(); ++k)
-    if (n.inputs[k] ? is_floating(n.inputs[k]->type) : n.scalars[k]->floating)
-      return true;
-  return false;
-}
-
-// Whether element-wise input `in` may be folded into an expression computed
-// in double (or int64) without its own result being written first. Not when
-// it computes in the other type (int64 past 2^53 is not exact in double; a
-// comparison of doubles is not one of int64s), nor when it is a cast that
-// narrows: the truncation to int64 or bool, or the rounding to float32,
-// must happen before the next operation, as NumPy does it.
-bool folds_into(const array_node& in, bool as_double) {
-  if (computes_in_double(in) != as_double)
-    return false;
-  return in.op != ew_op::cast || in.type == (as_double ? dtype::float64 : dtype::int64);
 }
 
 const char* label(const array_node& n) {
@@ -134,46 +42,6 @@ const char* label(const array_node& n) {
   default: return "array.elementwise";
   }
 }
-
-/// One task's program under construction.
-struct program {
-  writer w;
-  std::uint32_t regs = 0;
-  std::vector<std::variant<task_key, std::string>> args;  // dependency or raw bytes
-  std::map<task_key, std::uint32_t> input_regs;
-  std::map<std::pair<const array_node*, std::int64_t>, std::uint32_t> memo;
-
-  std::uint32_t op(opcode o) {
-    w.put_op(o);
-    return regs++;
-  }
-  std::uint32_t input(task_key key) {
-    if (auto it = input_regs.find(key); it != input_regs.end())
-      return it->second;
-    auto r = op(opcode::input);
-    w.put<std::uint32_t>(static_cast<std::uint32_t>(args.size()));
-    args.emplace_back(key);
-    input_regs.emplace(key, r);
-    return r;
-  }
-};
-
-/// The element-wise expression being composed for one instruction.
-struct expression {
-  writer code;
-  std::vector<std::uint32_t> regs;
-  bool as_double = false;
-
-  void load(std::uint32_t reg) {
-    std::size_t k = 0;
-    while (k < regs.size() && regs[k] != reg)
-      ++k;
-    if (k == regs.size())
-      regs.push_back(reg);
-    code.put(expr_code::load);
-    code.put<std::uint16_t>(static_cast<std::uint16_t>(k));
-  }
-};
 
 class graph_builder {
 public:
@@ -727,122 +595,16 @@ private:
   std::unordered_set<task_key> in_batch_;
 };
 
-/// Every chunk of `n` as tasks; one key per chunk, C order.
-std::vector<task_key> all_chunks(graph_builder& g, const array_node& n) {
-  std::vector<task_key> keys;
+} // namespace
+
+built_graph build_graph(const array_node& n) {
+  graph_builder g;
+  built_graph out;
   for_each_index(blocks_per_axis(n.chunks), [&](const idx_t& idx) {
-    keys.push_back(g.materialize(n, idx));
+    out.keys.push_back(g.materialize(n, idx));
   });
-  return keys;
-}
-
-std::vector<state_ptr> run(internal::client_core& core, graph_builder& g,
-                           const std::vector<task_key>& keys) {
-  std::vector<task_key> wanted = keys;
-  return submit_batch(core, std::move(g.batch), wanted, {"array"});
-}
-
-bool reference_all(msgpack::type::object_type, std::size_t, void*) { return true; }
-
-} // namespace
-
-std::string visualize_array(const array_ptr& n, const std::string& path) {
-  graph_builder g;
-  all_chunks(g, *n);
-  const auto& b = g.batch;
-  std::unordered_map<task_key, std::string> ids;
-  for (std::size_t i = 0; i < b.size(); ++i)
-    ids.emplace(b.keys[i], format_key(b.functions[b.function[i]], b.keys[i]));
-  auto id_of = [&](task_key k) {
-    auto it = ids.find(k);
-    return it != ids.end() ? it->second : format_key("persisted", k);
-  };
-  std::string dot = "digraph troupe {\n  rankdir=BT;\n  node [shape=box, style=rounded];\n";
-  for (std::size_t i = 0; i < b.size(); ++i) {
-    std::string id = id_of(b.keys[i]);
-    dot += "  \"" + id + "\" [label=\"" + b.functions[b.function[i]] + "\"];\n";
-    for (auto d = b.deps_begin(i); d < b.dep_end[i]; ++d)
-      dot += "  \"" + id_of(b.deps[d]) + "\" -> \"" + id + "\";\n";
-  }
-  return write_graph(dot + "}\n", path);
-}
-
-std::size_t count_tasks(const array_ptr& n) {
-  graph_builder g;
-  all_chunks(g, *n);
-  return g.batch.size();
-}
-
-namespace {
-void compute_on(internal::client_core& core, const array_ptr& n, void* out) {
-  graph_builder g;
-  auto keys = all_chunks(g, *n);
-  auto states = run(core, g, keys);
-  std::vector<future_state*> raw;
-  for (auto& s : states)
-    raw.push_back(s.get());
-  auto timeout = default_timeout();
-  fetch_all(raw, timeout);
-  std::size_t elem = itemsize(n->type);
-  auto strides = internal::array::c_strides(n->shape);
-  std::size_t k = 0;
-  msgpack::zone zone;
-  for_each_index(blocks_per_axis(n->chunks), [&](const idx_t& idx) {
-    const std::string& bytes = await_result(*raw[k++], timeout);
-    auto obj = msgpack::unpack(zone, bytes.data(), bytes.size(), &reference_all);
-    auto v = read_block(obj);
-    shape_t want = block_shape(*n, idx);
-    if (v.type != n->type || v.shape != want)
-      throw decode_error("troupe::array: a chunk came back as " + std::string{dtype_name(v.type)}
-                         + " of another shape than the array's chunk (a map_blocks function "
-                           "that returned a different shape?)");
-    auto off = block_offsets(*n, idx);
-    std::int64_t start = 0;
-    for (std::size_t d = 0; d < off.size(); ++d)
-      start += off[d] * strides[d];
-    internal::array::copy_strided(elem, static_cast<char*>(out) + start * static_cast<std::int64_t>(elem),
-                                  strides, v.data, internal::array::c_strides(want), want);
-    zone.clear();
-  });
-}
-
-array_ptr persist_on(internal::client_core& core, const array_ptr& n) {
-  graph_builder g;
-  auto keys = all_chunks(g, *n);
-  auto states = run(core, g, keys);
-  auto p = std::make_shared<array_node>();
-  p->kind = node_kind::persisted;
-  p->type = n->type;
-  p->shape = n->shape;
-  p->chunks = n->chunks;
-  p->keys = std::move(keys);
-  p->states = std::move(states);
-  return p;
-}
-} // namespace
-
-void compute_into(client& c, const array_ptr& n, void* out) { compute_on(c.core(), n, out); }
-
-void compute_into(const array_ptr& n, void* out) { compute_on(*default_client_core(), n, out); }
-
-// As Dask's persist: returns at once; the chunks compute in the background
-// and later graphs wait for them.
-array_ptr persist(client& c, const array_ptr& n) { return persist_on(c.core(), n); }
-
-array_ptr persist(const array_ptr& n) { return persist_on(*default_client_core(), n); }
-
-void wait_chunks(const array_ptr& n) {
-  if (n->kind != node_kind::persisted)
-    return;
-  std::vector<future_state*> raw;
-  for (auto& s : n->states)
-    raw.push_back(s.get());
-  if (!wait_all(raw, default_timeout()))
-    throw timeout_error("troupe::wait: the array's chunks were not all computed within the "
-                        "client's timeout");
-  for (auto* s : raw)
-    if (s->status.load(std::memory_order_acquire) != future_status::finished)
-      await_result(*s, default_timeout());  // throws the task's error
+  out.batch = std::move(g.batch);
+  return out;
 }
 
 } // namespace troupe::detail
