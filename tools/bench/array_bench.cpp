@@ -1,6 +1,5 @@
 #include "array_bench.hpp"
 
-#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -10,6 +9,7 @@
 #include <utility>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <iostream>
 #include <stdexcept>
 #include <string>
@@ -105,6 +105,14 @@ struct child_result {
   double peak_mb = 0;
 };
 
+double field(const std::string& json, const std::string& key) {
+  auto at = json.find("\"" + key + "\":");
+  if (at == std::string::npos)
+    throw std::runtime_error("array workload output lacks " + key + ": " + json);
+  return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
+}
+
+
 child_result run_child(const char* self, const std::string& name, long size) {
   int out[2];
   if (::pipe(out) != 0)
@@ -126,40 +134,51 @@ child_result run_child(const char* self, const std::string& name, long size) {
     r.json.append(buf, static_cast<std::size_t>(got));
   ::close(out[0]);
   int status = 0;
-  struct rusage usage {};
-  ::wait4(pid, &status, 0, &usage);
+  ::waitpid(pid, &status, 0);
   if (!WIFEXITED(status) || WEXITSTATUS(status) != 0)
     throw std::runtime_error("array workload '" + name + "' failed");
-  r.peak_mb = static_cast<double>(usage.ru_maxrss) / 1024.0;  // KiB on Linux
+  r.peak_mb = field(r.json, "peak_mb");
   return r;
 }
 
-double field(const std::string& json, const std::string& key) {
-  auto at = json.find("\"" + key + "\":");
-  if (at == std::string::npos)
-    throw std::runtime_error("array workload output lacks " + key + ": " + json);
-  return std::strtod(json.c_str() + at + key.size() + 3, nullptr);
-}
+} // namespace
 
+namespace {
+// This process's peak RSS since exec, in MB. Not getrusage's ru_maxrss: that
+// keeps the high-water mark from before exec, the RSS of the parent this
+// process was forked from.
+double peak_rss_mb() {
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (!f)
+    return 0;
+  char line[256];
+  double kb = 0;
+  while (std::fgets(line, sizeof line, f))
+    if (std::strncmp(line, "VmHWM:", 6) == 0)
+      kb = std::strtod(line + 6, nullptr);
+  std::fclose(f);
+  return kb / 1024;
+}
 } // namespace
 
 int run_array_workload(const std::string& name, long size) {
   local_cluster cluster{{.n_workers = 2, .threads_per_worker = 1}};
   client c{cluster};
   if (name == "seed")
-    std::printf("{\"s\": %.4f}\n", seed_workload(size));
+    std::printf("{\"s\": %.4f", seed_workload(size));
   else if (name == "big")
-    std::printf("{\"s\": %.4f}\n", bigger_than_memory(size));
+    std::printf("{\"s\": %.4f", bigger_than_memory(size));
   else if (name == "elementwise")
-    std::printf("{\"gb_per_s\": %.4f}\n", elementwise(static_cast<double>(size)));
+    std::printf("{\"gb_per_s\": %.4f", elementwise(static_cast<double>(size)));
   else if (name == "kmeans") {
     auto [s, iterations] = kmeans_workload(c, size);
-    std::printf("{\"s\": %.4f, \"iterations\": %d}\n", s, iterations);
+    std::printf("{\"s\": %.4f, \"iterations\": %d", s, iterations);
   }
   else {
     std::cerr << "troupe-bench: unknown array workload '" << name << "'\n";
     return 2;
   }
+  std::printf(", \"peak_mb\": %.1f}\n", peak_rss_mb());
   return 0;
 }
 

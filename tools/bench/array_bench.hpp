@@ -1,6 +1,6 @@
 // troupe-bench's array workloads. Each runs in a child process of its own
 // (this same program with --array-workload NAME), so that its peak memory is
-// its own; the parent reads the child's peak RSS from wait4().
+// its own; the child reports its peak RSS (VmHWM) with its figures.
 #pragma once
 
 #include <string>

@@ -28,7 +28,7 @@ Workloads (Dask side):
 Array workloads (Dask side): dask.array on the threaded scheduler with 2 threads
 (dask.config.set(scheduler="threads", num_workers=2)), each in a fresh process
 (this script re-invoked with --array-worker) so that its peak memory is its own.
-*_peak_mb is that process's peak RSS (ru_maxrss) in MB, absolute; *_baseline_mb
+*_peak_mb is that process's peak RSS (VmHWM) in MB, absolute; *_baseline_mb
 (in the JSON) is its RSS right after importing numpy and dask.array. MB here
 are 2^20 bytes; GB in GB/s are 10^9 bytes.
   array_seed_s/_peak_mb     x = da.random.random((N, N), chunks=(1000, 1000));
@@ -357,8 +357,16 @@ def rss_mb():
 
 
 def peak_rss_mb():
+    """Peak resident set size of this process since it was exec'd, in MB.
+
+    VmHWM, not ru_maxrss: ru_maxrss keeps the high-water mark from before
+    exec, i.e. the RSS of the parent this process was forked from."""
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024  # kB
     import resource
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def array_seed(n):
