@@ -224,22 +224,14 @@ TEST_F(array_indexing, string_index_on_a_wide_array) {
 }
 
 TEST_F(array_indexing, bad_indices_are_errors_that_say_why) {
-  auto expect_error = [](auto f, const std::string& words) {
-    try {
-      f();
-      ADD_FAILURE() << "no error; expected one saying '" << words << "'";
-    } catch (const troupe::error& e) {
-      EXPECT_NE(std::string{e.what()}.find(words), std::string::npos) << e.what();
-    }
-  };
-  expect_error([&] { (void)x(7); }, "index 7 is out of bounds for axis 0 with size 7");
-  expect_error([&] { (void)x(0, -10); }, "index -10 is out of bounds for axis 1 with size 9");
-  expect_error([&] { (void)x["0, 0, 5"]; }, "index 5 is out of bounds for axis 2 with size 5");
-  expect_error([&] { (void)x(0, 0, 0, 0); }, "too many indices");
-  expect_error([&] { (void)x(slice{0, 5, 0}); }, "step cannot be zero");
-  expect_error([&] { (void)x["1:2:3:4"]; }, "too many ':'");
-  expect_error([&] { (void)x["a"]; }, "not an integer");
-  expect_error([&] { (void)x["1,,2"]; }, "empty position");
+  expect_error_saying([&] { (void)x(7); }, "index 7 is out of bounds for axis 0 with size 7");
+  expect_error_saying([&] { (void)x(0, -10); }, "index -10 is out of bounds for axis 1 with size 9");
+  expect_error_saying([&] { (void)x["0, 0, 5"]; }, "index 5 is out of bounds for axis 2 with size 5");
+  expect_error_saying([&] { (void)x(0, 0, 0, 0); }, "too many indices");
+  expect_error_saying([&] { (void)x(slice{0, 5, 0}); }, "step cannot be zero");
+  expect_error_saying([&] { (void)x["1:2:3:4"]; }, "too many ':'");
+  expect_error_saying([&] { (void)x["a"]; }, "not an integer");
+  expect_error_saying([&] { (void)x["1,,2"]; }, "empty position");
   // A computed result checks its own indices too.
   auto r = x(0).compute(client());
   EXPECT_THROW(r(9, 0), std::out_of_range);

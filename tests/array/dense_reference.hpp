@@ -164,4 +164,15 @@ protected:
 /// Tasks the scheduler has run to completion since it started.
 inline std::uint64_t completed_tasks(troupe::client& c) { return c.scheduler_info().completed; }
 
+/// Runs f and expects a troupe::error whose message contains `words`.
+template <class F>
+void expect_error_saying(F&& f, const std::string& words) {
+  try {
+    f();
+    ADD_FAILURE() << "no error; expected one saying '" << words << "'";
+  } catch (const troupe::error& e) {
+    EXPECT_NE(std::string{e.what()}.find(words), std::string::npos) << e.what();
+  }
+}
+
 } // namespace array_test

@@ -12,6 +12,7 @@
 
 #include <msgpack.hpp>
 
+#include "seed_flag.hpp"
 #include "array/instruction.hpp"
 #include "array/kernels.hpp"
 #include "array/program.hpp"
@@ -105,12 +106,7 @@ void write_seeds(const std::string& dir) {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  constexpr std::string_view flag = "--write-seeds=";
-  for (int i = 1; i < *argc; ++i)
-    if (std::string_view arg = (*argv)[i]; arg.substr(0, flag.size()) == flag) {
-      write_seeds(std::string{arg.substr(flag.size())});
-      std::exit(0);
-    }
+  write_seeds_if_asked(*argc, *argv, write_seeds);
   return 0;
 }
 

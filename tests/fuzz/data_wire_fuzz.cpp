@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "seed_flag.hpp"
 #include "net/data_wire.hpp"
 
 namespace wire = troupe::internal::wire;
@@ -87,12 +88,7 @@ void write_seeds(const std::string& dir) {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  constexpr std::string_view flag = "--write-seeds=";
-  for (int i = 1; i < *argc; ++i)
-    if (std::string_view arg = (*argv)[i]; arg.substr(0, flag.size()) == flag) {
-      write_seeds(std::string{arg.substr(flag.size())});
-      std::exit(0);
-    }
+  write_seeds_if_asked(*argc, *argv, write_seeds);
   return 0;
 }
 

@@ -23,6 +23,7 @@
 #include <caf/binary_serializer.hpp>
 #include <caf/message.hpp>
 
+#include "seed_flag.hpp"
 #include "net/basp_payload.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/validate.hpp"
@@ -276,12 +277,7 @@ void write_seeds(const std::string& dir) {
 } // namespace
 
 extern "C" int LLVMFuzzerInitialize(int* argc, char*** argv) {
-  constexpr std::string_view flag = "--write-seeds=";
-  for (int i = 1; i < *argc; ++i)
-    if (std::string_view arg = (*argv)[i]; arg.substr(0, flag.size()) == flag) {
-      write_seeds(std::string{arg.substr(flag.size())});
-      std::exit(0);
-    }
+  write_seeds_if_asked(*argc, *argv, write_seeds);
   system();
   return 0;
 }
