@@ -11,6 +11,7 @@
 
 #include "troupe/cluster_info.hpp"
 #include "troupe/delayed.hpp"
+#include "troupe/diagnostics.hpp"
 #include "troupe/detail/arguments.hpp"
 #include "troupe/future.hpp"
 
@@ -37,6 +38,9 @@ std::shared_ptr<internal::client_core> default_client_core();
 /// Stores packed values on workers; one finished state per value.
 std::vector<state_ptr> scatter_values(internal::client_core& core,
                                       std::vector<std::string>&& packed);
+/// Draws how many of `states` are done until all are or `timeout` passes.
+bool progress_states(const std::vector<future_state*>& states, const progress_options& options,
+                     std::chrono::nanoseconds timeout);
 } // namespace detail
 
 /// Connects to a cluster. Futures it returns stay valid after it closes, but
@@ -199,6 +203,23 @@ public:
 
   /// What the scheduler knows: workers, threads, memory, tasks by state.
   cluster_info scheduler_info(std::chrono::nanoseconds timeout = std::chrono::seconds(10)) const;
+
+  /// The scheduler's dashboard, "http://127.0.0.1:8787/status" by default
+  /// (as Dask's Client.dashboard_link); empty when it serves none.
+  std::string dashboard_link(std::chrono::nanoseconds timeout = std::chrono::seconds(10)) const;
+
+  /// Draws a bar of how many of `fs` are done, on stderr when it is a
+  /// terminal (as distributed's progress), until all are done or `timeout`
+  /// passes; says whether all are done.
+  template <class R>
+  bool progress(const std::vector<future<R>>& fs, progress_options options = {},
+                std::chrono::nanoseconds timeout = detail::default_timeout()) {
+    return detail::progress_states(states_of(fs), options, timeout);
+  }
+
+  /// Records the task stream from now on; the report is written to
+  /// `filename` when the returned object is destroyed (or on its write()).
+  [[nodiscard]] troupe::performance_report performance_report(std::string filename);
 
   /// Sends pending releases and waits until the scheduler has handled
   /// everything this client sent before.

@@ -24,6 +24,8 @@ struct worker_info {
 
 struct cluster_info {
   std::string scheduler_address;
+  /// The scheduler's dashboard ("http://127.0.0.1:8787/status"); empty when off.
+  std::string dashboard_link;
   std::vector<worker_info> workers;
   /// Tasks by state: waiting, ready, processing, memory, erred.
   std::uint64_t waiting = 0, ready = 0, processing = 0, memory = 0, erred = 0;

@@ -61,6 +61,23 @@ struct plugin_settings {
   std::vector<std::string> search_path;
 };
 
+/// [dashboard]: the scheduler's web dashboard, JSON API and /metrics.
+struct dashboard_settings {
+  bool enabled = true;
+  std::string host = "127.0.0.1";  ///< address the dashboard listens on
+  int port = 8787;                 ///< 0: any free port
+  /// What dashboard_link() returns; {host} and {port} are filled in.
+  std::string link = "http://{host}:{port}/status";
+  /// How often the live page is sent an update.
+  std::chrono::milliseconds interval{200};
+  /// How often workers report memory, CPU and transfers.
+  std::chrono::milliseconds metrics_interval{500};
+  /// Graphs with more tasks than this are not drawn.
+  int graph_limit = 1000;
+  /// Task-stream records the scheduler keeps (the oldest are dropped).
+  int task_stream_size = 100000;
+};
+
 /// [logging]
 struct logging_settings {
   std::string level = "warn"; ///< trace, debug, info, warn, error, critical, off
@@ -79,6 +96,7 @@ struct runtime_config {
   client_settings client;
   network_settings network;
   plugin_settings plugins;
+  dashboard_settings dashboard;
   logging_settings logging;
   std::map<std::string, cluster_profile> clusters; ///< by profile name
   std::string source;                              ///< file read, or empty when defaults

@@ -25,6 +25,9 @@ struct local_cluster_options {
   /// Workers as processes started by the `local` plugin (Dask's
   /// LocalCluster(processes=True)); main must begin with troupe::init().
   bool processes = false;
+  /// The dashboard's port (Dask's dashboard_address): -1 takes [dashboard]
+  /// port (8787), 0 any free port. A port in use becomes a free one.
+  int dashboard_port = -1;
 };
 
 class local_cluster {

@@ -8,6 +8,7 @@
 #include "troupe/cluster_info.hpp"
 #include "troupe/config.hpp"
 #include "troupe/delayed.hpp"
+#include "troupe/diagnostics.hpp"
 #include "troupe/errors.hpp"
 #include "troupe/future.hpp"
 #include "troupe/init.hpp"

@@ -98,6 +98,14 @@ cluster_info client::scheduler_info(std::chrono::nanoseconds timeout) const {
 
 void client::sync(std::chrono::nanoseconds timeout) const { core().sync(timeout); }
 
+std::string client::dashboard_link(std::chrono::nanoseconds timeout) const {
+  return core().snapshot(timeout).dashboard_link;
+}
+
+troupe::performance_report client::performance_report(std::string filename) {
+  return troupe::performance_report{*this, std::move(filename)};
+}
+
 std::ostream& operator<<(std::ostream& out, const client& c) {
   auto info = c.scheduler_info();
   return out << "client(scheduler=" << info.scheduler_address

@@ -561,6 +561,13 @@ void client_core::wait_for_workers(std::size_t n, std::chrono::nanoseconds timeo
   refresh_directory(timeout);
 }
 
+proto::dashboard_reply client_core::dashboard_query(const std::string& path, std::uint64_t since,
+                                                   std::chrono::nanoseconds timeout) {
+  return blocking_request<proto::dashboard_reply>(runtime_->system(), scheduler(), timeout,
+                                                  proto::dashboard_query{path, since},
+                                                  "dashboard " + path);
+}
+
 cluster_info client_core::snapshot(std::chrono::nanoseconds timeout) {
   auto s = blocking_request<proto::cluster_snapshot>(runtime_->system(), scheduler(), timeout,
                                                      proto::snapshot_request{}, "scheduler_info");

@@ -51,6 +51,9 @@ public:
   run_on_workers(const std::string& function, std::string args, std::chrono::nanoseconds timeout);
   void wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout);
   cluster_info snapshot(std::chrono::nanoseconds timeout);
+  /// One of the scheduler's dashboard views ("/api/v1/report", ...).
+  proto::dashboard_reply dashboard_query(const std::string& path, std::uint64_t since,
+                                         std::chrono::nanoseconds timeout);
   void sync(std::chrono::nanoseconds timeout);
 
   /// Called by ~future_state: the client no longer needs `key`.

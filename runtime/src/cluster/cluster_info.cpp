@@ -40,6 +40,8 @@ std::ostream& operator<<(std::ostream& out, const cluster_info& info) {
       << " GiB; tasks: " << info.waiting << " waiting, "
       << info.ready << " ready, " << info.processing << " processing, " << info.memory
       << " in memory, " << info.erred << " erred\n";
+  if (!info.dashboard_link.empty())
+    out << "  dashboard: " << info.dashboard_link << "\n";
   for (auto& w : info.workers) {
     std::string name = w.name;
     if (name.size() < 24)

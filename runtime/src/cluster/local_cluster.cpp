@@ -23,7 +23,8 @@ std::shared_ptr<internal::cluster_runtime> make_runtime(local_cluster_options& o
                     {"threads_per_worker", static_cast<std::int64_t>(o.threads_per_worker)},
                     {"memory_limit", static_cast<std::int64_t>(o.memory_limit)},
                     {"name", o.name}};
-  return std::make_shared<internal::plugin_runtime>("local", p, std::chrono::seconds(60));
+  return std::make_shared<internal::plugin_runtime>("local", p, std::chrono::seconds(60),
+                                                    o.dashboard_port);
 }
 
 } // namespace

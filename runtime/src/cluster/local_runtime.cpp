@@ -36,6 +36,7 @@ cluster_info snapshot_to_info(const proto::cluster_snapshot& s, const std::strin
                            + why);
   cluster_info info;
   info.scheduler_address = address;
+  info.dashboard_link = s.dashboard;
   for (std::size_t i = 0; i < s.ids.size(); ++i) {
     worker_info w;
     w.id = s.ids[i];
@@ -70,6 +71,10 @@ local_runtime::local_runtime(local_cluster_options options) : options_(std::move
     options_.n_workers = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   address_ = "inproc://" + options_.name + "-" + std::to_string(cluster_counter++);
   scheduler_ = spawn_scheduler(system(), address_);
+  auto dashboard = current_config().dashboard;
+  if (options_.dashboard_port >= 0)
+    dashboard.port = options_.dashboard_port;
+  dashboard_ = dashboard_service::start(system(), scheduler_, dashboard);
   std::lock_guard lock{mutex_};
   for (int i = 0; i < options_.n_workers; ++i)
     spawn_worker_locked();
@@ -150,6 +155,7 @@ void local_runtime::shutdown() {
     if (stopped_)
       return;
     stopped_ = true;
+    dashboard_.reset();  // its thread asks the scheduler: stop it first
     sched = std::move(scheduler_);
     workers.swap(workers_);
   }

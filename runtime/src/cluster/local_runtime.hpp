@@ -11,6 +11,7 @@
 
 #include "cluster/cluster_runtime.hpp"
 #include "common/actor_system.hpp"
+#include "dashboard/dashboard_service.hpp"
 #include "troupe/cluster_info.hpp"
 #include "troupe/local_cluster.hpp"
 
@@ -45,6 +46,7 @@ private:
   std::string address_;
   mutable std::mutex mutex_;
   caf::actor scheduler_;
+  std::unique_ptr<dashboard_service> dashboard_;
   std::vector<std::pair<std::string, caf::actor>> workers_;
   int next_worker_ = 0;
   bool stopped_ = false;

@@ -1,4 +1,5 @@
 #include "cluster/plugin_runtime.hpp"
+#include "dashboard/dashboard_service.hpp"
 
 #include <algorithm>
 #include <unistd.h>
@@ -31,7 +32,7 @@ std::vector<std::string> worker_command() {
 }
 
 plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options& options,
-                               std::chrono::nanoseconds timeout) {
+                               std::chrono::nanoseconds timeout, int dashboard_port) {
   check_task_registry();
   const auto& cfg = current_config();
   bool processes = true;
@@ -45,6 +46,10 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
   auto port = node_->publish(scheduler_, "127.0.0.1", 0);
   address_ = "tcp://127.0.0.1:" + std::to_string(port);
   caf::anon_send(scheduler_, proto::set_address{address_});
+  auto dashboard = cfg.dashboard;
+  if (dashboard_port >= 0)
+    dashboard.port = dashboard_port;
+  dashboard_ = dashboard_service::start(node_->system(), scheduler_, dashboard);
 
   spec_.scheduler_address = address_;
   if (processes)
@@ -166,6 +171,7 @@ void plugin_runtime::shutdown() {
     stopped_ = true;
     sched = std::move(scheduler_);
   }
+  dashboard_.reset();  // its thread asks the scheduler: stop it first
   if (sched) {
     // Workers stop when the scheduler tells them; wait for that (bounded),
     // then the plugin reaps (or kills) what is left.

@@ -14,13 +14,15 @@
 namespace troupe::internal {
 
 class node;
+class dashboard_service;
 
 class plugin_runtime : public cluster_runtime {
 public:
   /// Loads `plugin`, starts the scheduler and the plugin's workers, and
   /// waits (up to `timeout`) until they have connected.
+  /// `dashboard_port` -1 takes [dashboard] port.
   plugin_runtime(const std::string& plugin, const cluster_options& options,
-                 std::chrono::nanoseconds timeout);
+                 std::chrono::nanoseconds timeout, int dashboard_port = -1);
   ~plugin_runtime() override;
 
   caf::actor_system& system() override;
@@ -35,6 +37,7 @@ private:
 
   std::shared_ptr<node> node_;
   caf::actor scheduler_;
+  std::unique_ptr<dashboard_service> dashboard_;
   std::string address_;
   plugin_launch_spec spec_;
   mutable std::mutex mutex_;

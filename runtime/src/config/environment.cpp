@@ -43,6 +43,8 @@ std::vector<std::string> split_list(const std::string& text) {
 raw_value from_text(value_kind kind, const std::string& text) {
   if (kind == value_kind::text_list)
     return split_list(text);
+  if (kind == value_kind::boolean && (text == "true" || text == "false"))
+    return text == "true";
   if (kind == value_kind::integer) {
     std::int64_t i = 0;
     auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), i);

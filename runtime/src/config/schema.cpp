@@ -86,6 +86,27 @@ config_key duration_key(std::string_view name, field<milliseconds> to) {
   return {name, value_kind::duration, expected, set};
 }
 
+config_key bool_key(std::string_view name, field<bool> to) {
+  std::string expected = "true or false";
+  auto set = [=](runtime_config& c, const raw_value& v, const path&) {
+    auto* b = std::get_if<bool>(&v);
+    if (!b)
+      expected_but_got(expected, v);
+    to(c) = *b;
+  };
+  return {name, value_kind::boolean, expected, set};
+}
+
+// The dashboard link template may use {host} and {port}, nothing else.
+void link_template(const std::string& s) {
+  for (std::size_t open = s.find('{'); open != std::string::npos; open = s.find('{', open + 1)) {
+    auto close = s.find('}', open);
+    auto name = close == std::string::npos ? std::string{} : s.substr(open + 1, close - open - 1);
+    if (name != "host" && name != "port")
+      throw bad_value("unknown placeholder in '" + s + "' (use {host} and {port})");
+  }
+}
+
 config_key list_key(std::string_view name, field<std::vector<std::string>> to) {
   std::string expected = "an array of strings";
   auto set = [=](runtime_config& c, const raw_value& v, const path&) {
@@ -182,6 +203,23 @@ std::vector<config_section> make_sections() {
      {
        directory_list_key("search_path",
                           [](runtime_config& c) -> auto& { return c.plugins.search_path; }),
+     }},
+    {"dashboard",
+     {
+       bool_key("enabled", [](runtime_config& c) -> auto& { return c.dashboard.enabled; }),
+       text_key("host", [](runtime_config& c) -> auto& { return c.dashboard.host; },
+                "a host name or address (string)", non_empty),
+       integer_key("port", [](runtime_config& c) -> auto& { return c.dashboard.port; }, 0, 65535),
+       text_key("link", [](runtime_config& c) -> auto& { return c.dashboard.link; },
+                "a URL template (string)", link_template),
+       duration_key("interval", [](runtime_config& c) -> auto& { return c.dashboard.interval; }),
+       duration_key("metrics_interval",
+                    [](runtime_config& c) -> auto& { return c.dashboard.metrics_interval; }),
+       integer_key("graph_limit", [](runtime_config& c) -> auto& { return c.dashboard.graph_limit; },
+                   0, 100000),
+       integer_key("task_stream_size",
+                   [](runtime_config& c) -> auto& { return c.dashboard.task_stream_size; }, 1000,
+                   10000000),
      }},
     {"logging",
      {

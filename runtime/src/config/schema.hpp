@@ -23,7 +23,7 @@ using raw_value =
 std::string describe(const raw_value& value);
 
 /// How an environment variable's text becomes a raw_value.
-enum class value_kind { text, integer, bytes, duration, text_list };
+enum class value_kind { text, integer, bytes, duration, text_list, boolean };
 
 /// One key of a section.
 struct config_key {

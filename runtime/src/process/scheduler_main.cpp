@@ -7,6 +7,7 @@
 #include <caf/send.hpp>
 
 #include "common/logging.hpp"
+#include "dashboard/dashboard_service.hpp"
 #include "net/basp_guard.hpp"
 #include "net/node.hpp"
 #include "process/cli.hpp"
@@ -23,8 +24,14 @@ int scheduler_main(const std::vector<std::string>& args) {
     ("help,h", "print this help")
     ("host", po::value<std::string>(), "address to listen on (default: [scheduler] host, 127.0.0.1)")
     ("port", po::value<int>(), "port to listen on, 0 for any free one (default: [scheduler] port, 8786)")
+    ("dashboard-port", po::value<int>(), "dashboard port, 0 for any free one (default: [dashboard] port, 8787)")
+    ("dashboard-host", po::value<std::string>(), "address the dashboard listens on (default: [dashboard] host, 127.0.0.1)")
+    ("no-dashboard", "serve no dashboard")
     ("config", po::value<std::string>(), "TOML configuration file");
-  auto vm = parse_args("scheduler", "[--host HOST] [--port PORT] [--config FILE]", opts, args);
+  auto vm = parse_args("scheduler",
+                       "[--host HOST] [--port PORT] [--dashboard-port PORT] [--no-dashboard] "
+                       "[--config FILE]",
+                       opts, args);
   if (!vm)
     return 0;
   // The file becomes this process's configuration, also for the parts set
@@ -39,6 +46,18 @@ int scheduler_main(const std::vector<std::string>& args) {
     throw usage_error("troupe scheduler: --port must be from 0 to 65535, got "
                       + std::to_string(port));
 
+  auto dashboard = cfg.dashboard;
+  if (vm->count("dashboard-port")) {
+    dashboard.port = (*vm)["dashboard-port"].as<int>();
+    if (dashboard.port < 0 || dashboard.port > 65535)
+      throw usage_error("troupe scheduler: --dashboard-port must be from 0 to 65535, got "
+                        + std::to_string(dashboard.port));
+  }
+  if (vm->count("dashboard-host"))
+    dashboard.host = (*vm)["dashboard-host"].as<std::string>();
+  if (vm->count("no-dashboard"))
+    dashboard.enabled = false;
+
   install_stop_handlers();
   set_node_role("scheduler");
   auto n = node::shared();
@@ -48,8 +67,18 @@ int scheduler_main(const std::vector<std::string>& args) {
   auto bound = n->publish(sched, host, static_cast<std::uint16_t>(port));
   std::string address = "tcp://" + host + ":" + std::to_string(bound);
   caf::anon_send(sched, proto::set_address{address});
+  std::unique_ptr<dashboard_service> dashboard_server;
+  try {
+    dashboard_server = dashboard_service::start(n->system(), sched, dashboard);
+  } catch (const std::exception& e) {
+    caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
+    throw usage_error("troupe scheduler: cannot serve the dashboard at " + dashboard.host + ":"
+                      + std::to_string(dashboard.port) + ": " + e.what());
+  }
   // Tests and scripts read this line to learn the port.
   std::cout << "troupe scheduler at " << address << std::endl;
+  if (dashboard_server)
+    std::cout << "troupe dashboard at " << dashboard_server->link() << std::endl;
   spdlog::info("troupe scheduler: listening at {}", address);
 
   caf::scoped_actor self{n->system()};
@@ -59,6 +88,7 @@ int scheduler_main(const std::vector<std::string>& args) {
     self->receive([&](caf::down_msg&) { running = false; },
                   caf::after(std::chrono::milliseconds(200)) >> [] {});
   }
+  dashboard_server.reset();  // it asks the scheduler: stop it first
   if (running) {
     spdlog::info("troupe scheduler: stopping; telling workers to stop");
     // The scheduler tells each worker to stop, then quits.

@@ -31,7 +31,7 @@ constexpr std::uint32_t no_worker = UINT32_MAX;
 
 /// Sent in CAF's handshake: nodes with another value refuse each other.
 /// Change it whenever a message below changes.
-inline constexpr const char* protocol_identifier = "troupe-protocol-2";
+inline constexpr const char* protocol_identifier = "troupe-protocol-3";
 
 /// How a task ended on a worker.
 enum class outcome : std::uint8_t {
@@ -128,6 +128,11 @@ struct done_batch {
   std::vector<std::uint32_t> duration_ns;
   std::vector<std::uint64_t> data_end;
   std::string data;
+  // For the task stream: the executor thread that ran the slice, and when
+  // its first task started (ns since the Unix epoch). The tasks ran one
+  // after another, so each start is this plus the durations before it.
+  std::uint32_t thread = 0;
+  std::uint64_t start_ns = 0;
 };
 
 // worker -> scheduler: the worker now also holds these keys (fetched,
@@ -155,6 +160,48 @@ struct fetch_done {
   std::uint64_t id = 0;
   fetched got;
   std::string error;
+  std::uint64_t start_ns = 0;  // wall clock, for the task stream
+  std::uint64_t stop_ns = 0;
+  std::uint32_t from = 0;      // the worker it came from
+};
+
+// worker -> scheduler, every [dashboard] metrics_interval: what the
+// dashboard shows beside the scheduler's own bookkeeping, and the transfers
+// of inputs since the last report (wall-clock ns, bytes, source worker).
+struct worker_metrics {
+  std::uint32_t worker = 0;
+  std::uint64_t rss = 0;     // process memory, shared among the process's workers
+  double cpu = 0;            // cores busy, shared likewise
+  std::uint64_t spilled = 0;
+  std::vector<std::uint64_t> transfer_start_ns;
+  std::vector<std::uint64_t> transfer_stop_ns;
+  std::vector<std::uint64_t> transfer_bytes;
+  std::vector<std::uint32_t> transfer_from;
+};
+
+// dashboard or client -> scheduler (request; reply: dashboard_reply): one
+// view of the scheduler's state, as the HTTP path that names it
+// ("/api/v1/workers", "/metrics", ...). `since` is a task-stream cursor.
+struct dashboard_query {
+  std::string path;
+  std::uint64_t since = 0;
+};
+struct dashboard_reply {
+  std::uint32_t status = 200;  // an HTTP status
+  std::string content_type;
+  std::string body;
+  std::uint64_t cursor = 0;    // the task stream's cursor when answered
+};
+
+// process -> its scheduler: the URL its dashboard is served at.
+struct set_dashboard {
+  std::string link;
+};
+
+// an actor -> itself, on a timer: the scheduler measures its event loop's
+// latency by how late the tick arrives; a worker sends its metrics.
+struct tick {
+  std::uint64_t due_ns = 0;
 };
 
 // scheduler -> worker: forget these results.
@@ -208,6 +255,7 @@ struct cluster_snapshot {
   std::vector<std::uint32_t> retiring;  // 1: retiring (not a byte vector: see task_batch)
   std::vector<std::string> data_addresses;  // "host:port"; empty: in-process worker
   std::vector<std::uint64_t> task_counts;   // waiting, ready, processing, memory, erred, completed
+  std::string dashboard;                    // its link; empty when none is served
 };
 
 // anyone -> scheduler (request; reply: worker_directory).
@@ -269,11 +317,17 @@ TROUPE_INSPECT(worker_directory, x.ids, x.names, x.actors, x.data_addresses, x.b
 TROUPE_INSPECT(run_batch, x.functions, x.keys, x.tickets, x.function, x.arg_end, x.args,
                x.dep_end, x.deps, x.dep_holder)
 TROUPE_INSPECT(done_batch, x.worker, x.keys, x.tickets, x.outcomes, x.nbytes, x.duration_ns,
-               x.data_end, x.data)
+               x.data_end, x.data, x.thread, x.start_ns)
 TROUPE_INSPECT(acquired, x.worker, x.keys, x.nbytes)
 TROUPE_INSPECT(fetch, x.keys)
 TROUPE_INSPECT(fetched, x.keys, x.data_end, x.data, x.missing)
-TROUPE_INSPECT(fetch_done, x.id, x.got, x.error)
+TROUPE_INSPECT(fetch_done, x.id, x.got, x.error, x.start_ns, x.stop_ns, x.from)
+TROUPE_INSPECT(worker_metrics, x.worker, x.rss, x.cpu, x.spilled, x.transfer_start_ns,
+               x.transfer_stop_ns, x.transfer_bytes, x.transfer_from)
+TROUPE_INSPECT(dashboard_query, x.path, x.since)
+TROUPE_INSPECT(dashboard_reply, x.status, x.content_type, x.body, x.cursor)
+TROUPE_INSPECT(set_dashboard, x.link)
+TROUPE_INSPECT(tick, x.due_ns)
 TROUPE_INSPECT(free_keys, x.keys)
 TROUPE_INSPECT(move_keys, x.target_id, x.target, x.keys)
 TROUPE_INSPECT(pull_keys, x.from, x.keys)
@@ -282,7 +336,7 @@ TROUPE_INSPECT(run_once, x.function, x.args)
 TROUPE_INSPECT(run_result, x.ok, x.data)
 TROUPE_INSPECT(snapshot_request, x.dummy)
 TROUPE_INSPECT(cluster_snapshot, x.ids, x.names, x.nthreads, x.memory_limit, x.managed_bytes,
-               x.n_keys, x.processing, x.retiring, x.data_addresses, x.task_counts)
+               x.n_keys, x.processing, x.retiring, x.data_addresses, x.task_counts, x.dashboard)
 TROUPE_INSPECT(directory_request, x.dummy)
 TROUPE_INSPECT(who_has, x.keys)
 TROUPE_INSPECT(holders, x.workers)
@@ -341,6 +395,11 @@ TROUPE_PROTO(wait_workers)
 TROUPE_PROTO(sync_point)
 TROUPE_PROTO(set_address)
 TROUPE_PROTO(shutdown)
+TROUPE_PROTO(worker_metrics)
+TROUPE_PROTO(dashboard_query)
+TROUPE_PROTO(dashboard_reply)
+TROUPE_PROTO(set_dashboard)
+TROUPE_PROTO(tick)
 CAF_END_TYPE_ID_BLOCK(troupe)
 
 #undef TROUPE_PROTO

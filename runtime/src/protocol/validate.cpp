@@ -103,6 +103,13 @@ std::string check(const fetch_done& m) { return check(m.got); }
 
 std::string check(const store_keys& m) { return check_results(m, "stored"); }
 
+std::string check(const worker_metrics& m) {
+  std::size_t n = m.transfer_start_ns.size();
+  if (m.transfer_stop_ns.size() != n || m.transfer_bytes.size() != n || m.transfer_from.size() != n)
+    return "worker metrics transfer arrays differ in length";
+  return {};
+}
+
 std::string check(const cluster_snapshot& m) {
   std::size_t n = m.ids.size();
   if (m.names.size() != n || m.nthreads.size() != n || m.memory_limit.size() != n

@@ -24,6 +24,7 @@ std::string check(const fetched& m);
 std::string check(const fetch_done& m);
 std::string check(const store_keys& m);
 std::string check(const cluster_snapshot& m);
+std::string check(const worker_metrics& m);
 
 /// Messages without a check pass.
 template <class T>

@@ -11,7 +11,9 @@
 #include "common/error_payload.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/validate.hpp"
+#include "scheduler/dashboard_views.hpp"
 #include "scheduler/scheduler_state.hpp"
+#include "common/process_stats.hpp"
 #include "troupe/config.hpp"
 
 namespace troupe::internal {
@@ -35,6 +37,8 @@ struct scheduler_actor_state {
   };
   std::vector<retire_wait> retire_waiters;
   bool stopping = false;  // told workers to stop; quits once they have
+  dashboard_context dashboard;
+  std::vector<std::string> worker_addresses;  // by id, for the dashboard
   static inline const char* name = "troupe.scheduler";
   // Message statistics, logged at debug level when the scheduler stops.
   std::uint64_t done_msgs = 0, done_tasks = 0, run_msgs = 0, run_tasks = 0;
@@ -155,9 +159,25 @@ void flush(scheduler_actor* self, outbox& out) {
   }
 }
 
+// How often the scheduler checks its own event loop's latency.
+constexpr auto tick_interval = std::chrono::milliseconds(500);
+
+void schedule_tick(scheduler_actor* self) {
+  self->delayed_send(self, tick_interval,
+                     proto::tick{wall_ns() + static_cast<std::uint64_t>(
+                                               std::chrono::nanoseconds(tick_interval).count())});
+}
+
 caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
   self->state.address = std::move(address);
-  self->state.core.set_allowed_failures(current_config().scheduler.allowed_failures);
+  const auto& config = current_config();
+  self->state.core.set_allowed_failures(config.scheduler.allowed_failures);
+  self->state.core.set_stream_size(static_cast<std::size_t>(config.dashboard.task_stream_size));
+  auto& dash = self->state.dashboard;
+  dash.started_ns = wall_ns();
+  dash.graph_limit = static_cast<std::size_t>(config.dashboard.graph_limit);
+  dash.worker_addresses = &self->state.worker_addresses;
+  schedule_tick(self);
   // CAF's logger is compiled out in Debian's build: say why an actor dies.
   self->set_exception_handler([](caf::scheduled_actor*, std::exception_ptr& e) -> caf::error {
     try {
@@ -211,6 +231,9 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       auto id = st.core.add_worker(h.name, h.nthreads, h.memory_limit, out, h.functions);
       st.workers[id] = h.handle;
       st.meta[id] = {h.data_address, h.build_id};
+      if (st.worker_addresses.size() <= id)
+        st.worker_addresses.resize(id + 1);
+      st.worker_addresses[id] = h.data_address;
       self->monitor(h.handle);
       // Reply first, so the worker knows its id before its first batch.
       rp.deliver(id);
@@ -294,6 +317,7 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
         s.data_addresses.push_back(self->state.meta[w.id].data_address);
       }
       s.task_counts = core.task_counts();
+      s.dashboard = self->state.dashboard.dashboard_link;
       return s;
     },
     [self](const proto::directory_request&) { return directory(self); },
@@ -320,6 +344,29 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
     },
     [self](const proto::sync_point& p) { return p; },
     [self](const proto::set_address& a) { self->state.address = a.address; },
+    [self](const proto::set_dashboard& d) { self->state.dashboard.dashboard_link = d.link; },
+    [self](const proto::worker_metrics& m) {
+      if (auto why = proto::check(m); !why.empty()) {
+        spdlog::error("troupe scheduler: dropped metrics from worker {}: {}", m.worker, why);
+        return;
+      }
+      self->state.core.record_metrics(m);
+    },
+    [self](const proto::dashboard_query& q) {
+      auto& st = self->state;
+      st.dashboard.scheduler_address = st.address.empty() ? "inproc" : st.address;
+      auto reply = dashboard_view(st.core, st.dashboard, q);
+      reply.cursor = st.core.stream().cursor();
+      return reply;
+    },
+    [self](const proto::tick& t) {
+      auto now = wall_ns();
+      auto& d = self->state.dashboard;
+      d.loop_latency_s = now > t.due_ns ? static_cast<double>(now - t.due_ns) * 1e-9 : 0;
+      d.loop_latency_max_s = std::max(d.loop_latency_max_s, d.loop_latency_s);
+      if (!self->state.stopping)
+        schedule_tick(self);
+    },
     [self](const proto::shutdown& s) {
       auto& st = self->state;
       // Workers in other processes must get the message before this

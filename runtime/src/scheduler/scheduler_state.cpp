@@ -142,6 +142,7 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
     r.function = fn_ids.at(batch.function[i]);
     r.retries_left = static_cast<std::uint8_t>(batch.retries[i]);
     r.chunk = chunk_id;
+    count_new(idx);
     r.arg_begin = i == 0 ? 0 : batch.arg_end[i - 1];
     r.arg_size = static_cast<std::uint32_t>(batch.arg_end[i] - r.arg_begin);
     ++chunks_[chunk_id].live;
@@ -197,7 +198,11 @@ void scheduler_state::submit(std::uint32_t client, detail::task_batch& batch, ou
 
 void scheduler_state::finished(const proto::done_batch& b, outbox& out) {
   std::uint32_t w = b.worker;
+  // The slice's tasks ran one after another from b.start_ns.
+  std::uint64_t start_ns = b.start_ns;
   for (std::size_t i = 0; i < b.keys.size(); ++i) {
+    std::uint64_t task_start = start_ns;
+    start_ns += b.duration_ns[i];
     task_key key = b.keys[i];
     std::uint32_t idx = b.tickets[i];
     if (idx >= records_.size() || records_[idx].key != key)
@@ -213,6 +218,15 @@ void scheduler_state::finished(const proto::done_batch& b, outbox& out) {
     auto& r = records_[idx];
     unassign(r);
     double seconds = b.duration_ns[i] * 1e-9;
+    if (outcome != proto::outcome::missing_dep) {
+      stream_.push({task_start, start_ns, b.nbytes[i], w, r.function,
+                    static_cast<std::int32_t>(b.thread),
+                    ok ? stream_record::task : stream_record::erred});
+      auto& p = prefixes_[r.function];
+      p.durations.add(seconds);
+      p.seconds += seconds;
+      p.done += ok ? 1 : 0;
+    }
     double& est = durations_[r.function];
     bool first = est < 0;
     est = first ? seconds : 0.8 * est + 0.2 * seconds;
@@ -284,6 +298,8 @@ void scheduler_state::on_error(std::uint32_t first, std::string payload, outbox&
     if (r.state == task_state::processing)
       unassign(r);
     set_state(idx, task_state::erred);
+    ++erred_total_;
+    ++prefixes_[r.function].erred;
     r.holder = none;
     errors_[idx] = payload;
     notify(idx, proto::key_status::erred, payload, out);
@@ -390,6 +406,8 @@ void scheduler_state::scatter(std::uint32_t client, proto::scatter& msg, outbox&
     auto& r = records_[idx];
     r.key = key;
     r.function = fn;
+    if (!again)
+      count_new(idx);
     r.scattered = true;
     add_want(idx, client);
     if (target == none) {
@@ -573,6 +591,7 @@ void scheduler_state::forget(std::uint32_t first, outbox& out) {
 
 void scheduler_state::erase_record(std::uint32_t idx) {
   auto& r = records_[idx];
+  --prefixes_[r.function].by_state[static_cast<std::size_t>(r.state)];
   if (r.chunk != none) {
     auto& c = chunks_[r.chunk];
     if (--c.live == 0) {
@@ -769,7 +788,39 @@ void scheduler_state::set_state(std::uint32_t idx, task_state to) {
     spdlog::error("troupe scheduler: illegal transition {} -> {} for task {}", to_string(r.state),
                   to_string(to), detail::format_key(functions_[r.function], r.key));
   }
+  auto& counts = prefixes_[r.function].by_state;
+  --counts[static_cast<std::size_t>(r.state)];
+  ++counts[static_cast<std::size_t>(to)];
   r.state = to;
+}
+
+void scheduler_state::count_new(std::uint32_t idx) {
+  auto& r = records_[idx];
+  auto& p = prefixes_[r.function];
+  auto& c = p.by_state;
+  using s = task_state;
+  auto active = [&](s st) { return c[static_cast<std::size_t>(st)]; };
+  if (active(s::waiting) + active(s::ready) + active(s::processing) + active(s::memory)
+        + active(s::erred)
+      == 0)
+    p.total = p.done = p.erred = 0;  // a new round
+  ++p.total;
+  ++c[static_cast<std::size_t>(r.state)];
+}
+
+void scheduler_state::record_metrics(const proto::worker_metrics& m) {
+  if (m.worker >= workers_.size() || !workers_[m.worker].alive)
+    return;
+  auto& w = workers_[m.worker];
+  w.rss = m.rss;
+  w.cpu = m.cpu;
+  w.spilled = m.spilled;
+  for (std::size_t i = 0; i < m.transfer_bytes.size(); ++i) {
+    stream_.push({m.transfer_start_ns[i], m.transfer_stop_ns[i], m.transfer_bytes[i], m.worker, 0,
+                  -1, stream_record::transfer});
+    w.bytes_received += m.transfer_bytes[i];
+    bytes_transferred_ += m.transfer_bytes[i];
+  }
 }
 
 std::uint32_t scheduler_state::intern(std::string_view name) {
@@ -779,6 +830,7 @@ std::uint32_t scheduler_state::intern(std::string_view name) {
   auto id = static_cast<std::uint32_t>(functions_.size());
   functions_.emplace_back(name);
   durations_.push_back(-1);
+  prefixes_.emplace_back();
   ready_.emplace_back();
   auto& row = can_run_.emplace_back(workers_.size(), 0);
   for (auto& w : workers_)
@@ -828,18 +880,17 @@ std::vector<std::uint32_t> scheduler_state::worker_ids() const {
 }
 
 std::vector<std::uint64_t> scheduler_state::task_counts() const {
+  // Summed from the per-prefix counts: no walk over the tasks.
   std::vector<std::uint64_t> c(6, 0);
+  using s = task_state;
+  for (auto& p : prefixes_) {
+    c[0] += p.by_state[static_cast<std::size_t>(s::waiting)];
+    c[1] += p.by_state[static_cast<std::size_t>(s::ready)];
+    c[2] += p.by_state[static_cast<std::size_t>(s::processing)];
+    c[3] += p.by_state[static_cast<std::size_t>(s::memory)];
+    c[4] += p.by_state[static_cast<std::size_t>(s::erred)];
+  }
   c[5] = completed_;
-  index_.for_each([&](std::uint64_t, std::uint32_t idx) {
-    switch (records_[idx].state) {
-      case task_state::waiting: ++c[0]; break;
-      case task_state::ready: ++c[1]; break;
-      case task_state::processing: ++c[2]; break;
-      case task_state::memory: ++c[3]; break;
-      case task_state::erred: ++c[4]; break;
-      default: break;
-    }
-  });
   return c;
 }
 

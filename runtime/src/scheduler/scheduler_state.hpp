@@ -15,6 +15,7 @@
 #include "common/flat_key_map.hpp"
 #include "protocol/messages.hpp"
 #include "scheduler/task_state.hpp"
+#include "scheduler/telemetry.hpp"
 
 namespace troupe::internal {
 
@@ -60,6 +61,11 @@ struct worker_record {
   std::vector<std::uint32_t> functions;  // interned names of the tasks it can run
   std::uint64_t moves_pending = 0;
   std::vector<std::uint32_t> move_targets;  // where the hand-over sends them
+  // Reported by the worker every [dashboard] metrics_interval.
+  std::uint64_t rss = 0;
+  double cpu = 0;
+  std::uint64_t spilled = 0;
+  std::uint64_t bytes_received = 0;  // inputs fetched from other workers, ever
 };
 
 /// Messages to send after handling one event, grouped per receiver.
@@ -114,6 +120,8 @@ public:
   void finished(const proto::done_batch& batch, outbox& out);
   void acquired(const proto::acquired& msg, outbox& out);
   void scatter(std::uint32_t client, proto::scatter& msg, outbox& out);
+  /// A worker's memory, CPU and transfers (for the dashboard).
+  void record_metrics(const proto::worker_metrics& m);
 
   // -- queries ---------------------------------------------------------------
   const task_record* find(task_key key) const;
@@ -136,6 +144,21 @@ public:
   /// Estimated seconds a task of this function takes (moving average).
   double duration_estimate(std::uint32_t function) const;
 
+  // -- telemetry (dashboard, /metrics, performance reports) --------------------
+  const std::vector<std::string>& function_names() const { return functions_; }
+  /// Per function (task prefix), indexed as function_names().
+  const std::vector<prefix_stats>& prefix_statistics() const { return prefixes_; }
+  const task_stream& stream() const { return stream_; }
+  void set_stream_size(std::size_t n) { stream_.resize(n); }
+  std::uint64_t bytes_transferred() const { return bytes_transferred_; }
+  std::uint64_t erred_total() const { return erred_total_; }
+  std::uint64_t completed() const { return completed_; }
+  /// Calls f(slot, record) for every task the scheduler knows.
+  template <class F>
+  void for_each_task(F&& f) const {
+    index_.for_each([&](std::uint64_t, std::uint32_t idx) { f(idx, records_[idx]); });
+  }
+
   /// Tasks with at most this many bytes of result are sent to clients inline.
   static constexpr std::size_t inline_limit = 64;
 
@@ -143,6 +166,8 @@ private:
   std::uint32_t intern(std::string_view name);
   std::uint32_t new_record();
   void set_state(std::uint32_t idx, task_state to);
+  /// Counts a new record (released, its function set) in its prefix's round.
+  void count_new(std::uint32_t idx);
 
   // -- placement (scheduler_placement.cpp) -------------------------------------
   std::uint32_t join(worker_record w, outbox& out);
@@ -260,6 +285,10 @@ private:
   std::vector<std::uint32_t> ready_functions_;  // functions whose queue may hold tasks
   std::size_t ready_count_ = 0;                 // entries in all queues, stale ones too
   std::uint64_t completed_ = 0;                 // tasks finished with a result, ever
+  std::uint64_t erred_total_ = 0;               // tasks that erred, ever
+  std::uint64_t bytes_transferred_ = 0;         // between workers, ever
+  std::vector<prefix_stats> prefixes_;          // per function
+  task_stream stream_{100000};
   std::uint64_t batch_seq_ = 0;
   std::uint32_t rr_ = 0;  // round-robin start for placement ties
   std::uint64_t illegal_transitions_ = 0;

@@ -1,6 +1,7 @@
 // A self-check of the scheduler's bookkeeping, as Dask's validate_state: the
 // edges agree both ways, the counters match the states they count, and each
 // state holds what it promises. Tests run it after every event.
+#include <array>
 #include <algorithm>
 #include <string>
 
@@ -32,6 +33,19 @@ std::string scheduler_state::validate() const {
       problem += " (task " + detail::format_key(functions_[records_[idx].function], key) + ", "
                  + to_string(records_[idx].state) + ")";
   });
+  if (!problem.empty())
+    return problem;
+  // The dashboard's per-prefix counts must match the tasks themselves.
+  std::vector<std::array<std::uint64_t, 6>> counted(functions_.size());
+  index_.for_each([&](std::uint64_t, std::uint32_t idx) {
+    ++counted[records_[idx].function][static_cast<std::size_t>(records_[idx].state)];
+  });
+  for (std::size_t f = 0; f < functions_.size(); ++f)
+    for (std::size_t st = 0; st < 6; ++st)
+      if (counted[f][st] != prefixes_[f].by_state[st])
+        return "prefix '" + functions_[f] + "' counts " + std::to_string(prefixes_[f].by_state[st])
+               + " tasks " + to_string(static_cast<task_state>(st)) + ", not "
+               + std::to_string(counted[f][st]);
   return problem;
 }
 

@@ -75,7 +75,7 @@ executor::executor(std::uint32_t worker_id, std::string worker_name, std::uint32
   : worker_id_(worker_id), worker_name_(std::move(worker_name)), store_(store),
     report_(std::move(report)) {
   for (std::uint32_t i = 0; i < std::max<std::uint32_t>(1, nthreads); ++i)
-    threads_.emplace_back([this] { loop(); });
+    threads_.emplace_back([this, i] { loop(i); });
 }
 
 executor::~executor() {
@@ -151,7 +151,7 @@ proto::outcome executor::run_task(const run_job& job, std::size_t i, const worke
   }
 }
 
-void executor::loop() {
+void executor::loop(std::uint32_t thread) {
   msgpack::zone zone;
   std::vector<std::uint64_t> result_keys;
   std::vector<std::string> result_values;
@@ -182,6 +182,10 @@ void executor::loop() {
     const auto& b = s.job->batch;
     proto::done_batch done;
     done.worker = worker_id_;
+    done.thread = thread;
+    done.start_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                                                 std::chrono::system_clock::now().time_since_epoch())
+                                                 .count());
     std::size_t n = s.end - s.begin;
     done.keys.reserve(n);
     done.tickets.reserve(n);

@@ -49,7 +49,7 @@ private:
     std::uint32_t begin, end;
   };
 
-  void loop();
+  void loop(std::uint32_t thread);
 
   std::uint32_t worker_id_;
   std::string worker_name_;

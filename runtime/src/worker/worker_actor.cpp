@@ -12,6 +12,7 @@
 
 #include "common/error_payload.hpp"
 #include "common/logging.hpp"
+#include "common/process_stats.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/validate.hpp"
 #include "common/background_threads.hpp"
@@ -49,6 +50,12 @@ std::shared_ptr<worker_store> store_of(const caf::actor_addr& worker) {
   return it == stores.end() ? nullptr : it->second.lock();
 }
 
+// Workers of this process share its memory and CPU: each reports its share.
+std::size_t workers_in_process() {
+  std::lock_guard lock{stores_mutex};
+  return std::max<std::size_t>(1, stores.size());
+}
+
 struct worker_state {
   std::uint32_t id = proto::no_worker;
   worker_config config;
@@ -70,6 +77,8 @@ struct worker_state {
   std::unordered_map<std::uint64_t, pending_fetch> pending;
   std::uint64_t next_fetch = 0;
   caf::actor_addr registered;  // in the process's table of stores
+  proto::worker_metrics metrics;  // transfers since the last report
+  cpu_meter cpu;
   static inline const char* name = "troupe.worker";
 
   ~worker_state() {
@@ -115,18 +124,45 @@ void keep_and_report(worker_actor* self, Msg& m) {
     self->send(self->state.scheduler, std::move(got));
 }
 
+// A fetch of inputs, for the task stream.
+void note_transfer(worker_actor* self, std::uint64_t start_ns, std::uint64_t bytes,
+                   std::uint32_t from) {
+  auto& m = self->state.metrics;
+  m.transfer_start_ns.push_back(start_ns);
+  m.transfer_stop_ns.push_back(wall_ns());
+  m.transfer_bytes.push_back(bytes);
+  m.transfer_from.push_back(from);
+}
+
+// Tells the scheduler this worker's memory, CPU and transfers, and sets the
+// next report's timer.
+void report_metrics(worker_actor* self) {
+  auto& st = self->state;
+  auto share = static_cast<double>(workers_in_process());
+  auto& m = st.metrics;
+  m.worker = st.id;
+  m.rss = static_cast<std::uint64_t>(static_cast<double>(process_rss()) / share);
+  m.cpu = st.cpu.sample() / share;
+  self->send(st.scheduler, std::move(m));
+  m = {};
+  self->delayed_send(self, current_config().dashboard.metrics_interval, proto::tick{});
+}
+
 // Fetches keys from another process's data server on a transfer thread; the
 // answer comes back to this actor as fetch_done.
-void fetch_over_data_path(worker_actor* self, const std::string& address,
+void fetch_over_data_path(worker_actor* self, const std::string& address, std::uint32_t from,
                           std::vector<std::uint64_t> keys, worker_state::pending_fetch waiter) {
   auto& st = self->state;
   if (!st.transfers)
     st.transfers = std::make_unique<background_threads>(4);
   auto id = st.next_fetch++;
   st.pending.emplace(id, std::move(waiter));
-  st.transfers->post([me = caf::actor_cast<caf::actor>(self), id, address, keys = std::move(keys)] {
+  st.transfers->post([me = caf::actor_cast<caf::actor>(self), id, address, from,
+                      keys = std::move(keys)] {
     proto::fetch_done done;
     done.id = id;
+    done.from = from;
+    done.start_ns = wall_ns();
     auto t0 = std::chrono::steady_clock::now();
     try {
       done.got = data_client::shared().fetch(address, keys, fetch_timeout);
@@ -136,6 +172,7 @@ void fetch_over_data_path(worker_actor* self, const std::string& address,
     spdlog::debug("troupe worker: fetched {} keys, {} bytes from {} in {:.6f} s", keys.size(),
                   done.got.data.size(), address,
                   std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+    done.stop_ns = wall_ns();
     caf::anon_send(me, std::move(done));
   });
 }
@@ -181,7 +218,7 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
       }
     }
     if (auto addr = st.peer_data.find(holder); addr != st.peer_data.end() && !addr->second.empty()) {
-      fetch_over_data_path(self, addr->second, std::move(keys), {job, remaining});
+      fetch_over_data_path(self, addr->second, holder, std::move(keys), {job, remaining});
       continue;
     }
     auto peer = st.peers.find(holder);
@@ -191,12 +228,14 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
     }
     self->request(peer->second, fetch_timeout, proto::fetch{keys})
       .then(
-        [self, finish](proto::fetched& f) {
-          if (auto why = proto::check(f); !why.empty())
+        [self, finish, from = holder, start = wall_ns()](proto::fetched& f) {
+          if (auto why = proto::check(f); !why.empty()) {
             spdlog::warn("troupe worker {}: fetching inputs failed: {}", self->state.config.name,
                          why);
-          else
+          } else {
+            note_transfer(self, start, f.data.size(), from);
             keep_and_report(self, f);
+          }
           finish();
         },
         [self, finish](caf::error& e) {
@@ -242,6 +281,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
         for (auto& job : st.early)
           start_job(self, std::const_pointer_cast<run_job>(job));
         st.early.clear();
+        report_metrics(self);
       },
       [self](caf::error& e) {
         spdlog::error("troupe worker {}: could not register with the scheduler: {}",
@@ -283,10 +323,16 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       if (d.error.empty())
         if (auto why = proto::check(d.got); !why.empty())
           d.error = why;
-      if (!d.error.empty())
+      if (!d.error.empty()) {
         spdlog::warn("troupe worker {}: fetching inputs failed: {}", st.config.name, d.error);
-      else
+      } else {
+        auto& m = st.metrics;
+        m.transfer_start_ns.push_back(d.start_ns);
+        m.transfer_stop_ns.push_back(d.stop_ns);
+        m.transfer_bytes.push_back(d.got.data.size());
+        m.transfer_from.push_back(d.from);
         keep_and_report(self, d.got);
+      }
       if (waiter.job && --*waiter.remaining == 0 && st.exec)
         st.exec->push(std::move(waiter.job));
     },
@@ -298,7 +344,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
                      p.from);
         return;
       }
-      fetch_over_data_path(self, addr->second, p.keys, {});
+      fetch_over_data_path(self, addr->second, p.from, p.keys, {});
     },
     [self](const proto::free_keys& f) { self->state.store->erase(f.keys); },
     [self](const proto::move_keys& m) {
@@ -358,6 +404,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       bool ok = outcome == proto::outcome::ok || outcome == proto::outcome::ok_inline;
       return {ok, std::move(out)};
     },
+    [self](const proto::tick&) { report_metrics(self); },
     [self](const proto::shutdown&) { self->quit(caf::exit_reason::user_shutdown); },
   };
 }
