@@ -58,6 +58,7 @@ fuzz: deps
 bench: build
 	@tools/install-deps --bench
 	$(BUILD)/tools/bench/troupe-bench
+	$(BUILD)/tools/bench/troupe-dashboard-bench
 	tools/bench/dask_compare.py --troupe $(BUILD)/tools/bench/troupe-bench --tree-leaves 8192
 
 install: build

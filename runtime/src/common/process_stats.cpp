@@ -1,6 +1,7 @@
 #include "common/process_stats.hpp"
 
 #include <cstdio>
+#include <ctime>
 #include <sys/resource.h>
 #include <unistd.h>
 
@@ -25,6 +26,13 @@ double process_cpu_seconds() {
     return 0;
   auto seconds = [](const timeval& t) { return t.tv_sec + t.tv_usec * 1e-6; };
   return seconds(u.ru_utime) + seconds(u.ru_stime);
+}
+
+double thread_cpu_seconds() {
+  timespec t{};
+  if (clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t) != 0)
+    return 0;
+  return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_nsec) * 1e-9;
 }
 
 double cpu_meter::sample() {

@@ -20,6 +20,9 @@ std::uint64_t process_rss();
 /// CPU time (user + system) this process has used, in seconds.
 double process_cpu_seconds();
 
+/// CPU time the calling thread has used, in seconds.
+double thread_cpu_seconds();
+
 /// Cores busy between two calls: CPU seconds used over wall seconds passed.
 class cpu_meter {
 public:

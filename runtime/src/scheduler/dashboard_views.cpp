@@ -67,6 +67,7 @@ json info(const scheduler_state& s, const dashboard_context& c) {
     {"erred_total", s.erred_total()},
     {"bytes_transferred", s.bytes_transferred()},
     {"event_loop_latency_s", c.loop_latency_s},
+    {"dashboard_cpu_s", c.serve_cpu_s},
   };
 }
 
@@ -322,6 +323,9 @@ std::string metrics(const scheduler_state& s, const dashboard_context& c) {
          "The largest tick latency since the scheduler started.");
   fmt::format_to(it, "troupe_scheduler_event_loop_latency_max_seconds {:.9f}\n",
                  c.loop_latency_max_s);
+  family(out, "troupe_scheduler_dashboard_cpu_seconds_total", "counter",
+         "CPU time the scheduler spent answering the dashboard, the API and /metrics.");
+  fmt::format_to(it, "troupe_scheduler_dashboard_cpu_seconds_total {:.6f}\n", c.serve_cpu_s);
   family(out, "troupe_scheduler_uptime_seconds", "gauge", "Seconds since the scheduler started.");
   fmt::format_to(it, "troupe_scheduler_uptime_seconds {:.3f}\n",
                  seconds_since(c.started_ns, wall_ns()));

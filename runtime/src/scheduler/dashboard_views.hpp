@@ -19,10 +19,11 @@ struct dashboard_context {
   std::uint64_t started_ns = 0;   // wall clock; task-stream times count from it
   double loop_latency_s = 0;      // the scheduler's event loop, last tick
   double loop_latency_max_s = 0;
+  double serve_cpu_s = 0;         // CPU time the scheduler spent answering views
   std::size_t graph_limit = 1000;
   /// Records one live update carries at most (the newest); more are
   /// counted as dropped, so a flood of tiny tasks cannot stall the scheduler.
-  std::size_t update_records = 20000;
+  std::size_t update_records = 1000;
   const std::vector<std::string>* worker_addresses = nullptr;  // by worker id
 };
 

@@ -355,8 +355,10 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
     [self](const proto::dashboard_query& q) {
       auto& st = self->state;
       st.dashboard.scheduler_address = st.address.empty() ? "inproc" : st.address;
+      double cpu = thread_cpu_seconds();
       auto reply = dashboard_view(st.core, st.dashboard, q);
       reply.cursor = st.core.stream().cursor();
+      st.dashboard.serve_cpu_s += thread_cpu_seconds() - cpu;
       return reply;
     },
     [self](const proto::tick& t) {

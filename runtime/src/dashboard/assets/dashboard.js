@@ -20,6 +20,7 @@
   const SSE_RETRY_MS = 10000;          // how long to poll before retrying SSE
   const MAX_KEPT_RECORDS = 100000;     // as many as the server's ring holds
   const MAX_WINDOW_S = 300;            // longest selectable task-stream window
+  const MAX_GAP_FETCH = 5000;          // records a gap may have and still be fetched
   const KIND_TRANSFER = 2;
 
   const STATE_COLORS = {
@@ -113,9 +114,8 @@
   //
   // An event-stream update carries only the newest records of its interval
   // (the server bounds an event's size), so it may start after our cursor.
-  // Such a gap is not accepted but fetched from /api/v1/task-stream, which
-  // answers from the server's whole ring; only records the ring itself
-  // overwrote (`exact` answers) count as dropped.
+  // Such a gap, if small, is not accepted but fetched from
+  // /api/v1/task-stream, which answers from the server's whole ring.
   function addStream(stream, exact) {
     if (!stream) return;
     if (Array.isArray(stream.prefixes) && stream.prefixes.length >= state.prefixes.length) {
@@ -127,7 +127,10 @@
     if (!Number.isFinite(cursor) || cursor <= state.cursor) return;
     const firstPos = cursor - records.length;
     if (firstPos > state.cursor) {
-      if (!exact) {
+      // A small gap is fetched; a big one means a flood of tiny tasks
+      // (hundreds of thousands a second), where fetching every record would
+      // cost the scheduler more than the picture is worth: it is skipped.
+      if (!exact && firstPos - state.cursor <= MAX_GAP_FETCH) {
         fillGap();
         return;
       }
@@ -225,7 +228,7 @@
     renderStreamLegend(t0, t1);
     const notes = [];
     notes.push(`${formatCount(state.totalTasks)} tasks, ${formatCount(state.totalTransfers)} transfers received`);
-    if (state.dropped) notes.push(`${formatCount(state.dropped)} records overwritten in the scheduler's buffer before they were read`);
+    if (state.dropped) notes.push(`${formatCount(state.dropped)} records not shown (skipped in a flood of tasks, or overwritten in the scheduler's buffer)`);
     setText('stream-note', notes.join(' \u00b7 '));
   }
 
