@@ -74,7 +74,12 @@ local_runtime::local_runtime(local_cluster_options options) : options_(std::move
   auto dashboard = current_config().dashboard;
   if (options_.dashboard_port >= 0)
     dashboard.port = options_.dashboard_port;
-  dashboard_ = dashboard_service::start(system(), scheduler_, dashboard);
+  try {
+    dashboard_ = dashboard_service::start(system(), scheduler_, dashboard);
+  } catch (...) {
+    caf::anon_send(scheduler_, proto::shutdown{});  // no workers yet: it quits at once
+    throw;
+  }
   std::lock_guard lock{mutex_};
   for (int i = 0; i < options_.n_workers; ++i)
     spawn_worker_locked();

@@ -46,10 +46,6 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
   auto port = node_->publish(scheduler_, "127.0.0.1", 0);
   address_ = "tcp://127.0.0.1:" + std::to_string(port);
   caf::anon_send(scheduler_, proto::set_address{address_});
-  auto dashboard = cfg.dashboard;
-  if (dashboard_port >= 0)
-    dashboard.port = dashboard_port;
-  dashboard_ = dashboard_service::start(node_->system(), scheduler_, dashboard);
 
   spec_.scheduler_address = address_;
   if (processes)
@@ -89,6 +85,10 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
   for (auto& p : cfg.plugins.search_path)
     search.emplace_back(p);
   try {
+    auto dashboard = cfg.dashboard;
+    if (dashboard_port >= 0)
+      dashboard.port = dashboard_port;
+    dashboard_ = dashboard_service::start(node_->system(), scheduler_, dashboard);
     backend_ = std::make_unique<plugin_backend>(plugin, search, options, std::move(cb));
     backend_->start_workers(spec_);
     wait_for_workers(backend_->status().requested, timeout);

@@ -4,14 +4,20 @@
 #include <caf/scoped_actor.hpp>
 #include <caf/send.hpp>
 
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
+
 #include "common/logging.hpp"
 #include "dashboard/http_server.hpp"
 #include "protocol/messages.hpp"
+#include "troupe/errors.hpp"
 #include "scheduler/dashboard_views.hpp"
 
 namespace troupe::internal {
 
 namespace {
+
+struct port_in_use {};
 
 // A busy scheduler answers in microseconds; this only bounds a stuck one.
 constexpr auto view_timeout = std::chrono::seconds(2);
@@ -50,16 +56,24 @@ std::unique_ptr<dashboard_service> dashboard_service::start(caf::actor_system& s
     return answer;
   };
   std::unique_ptr<dashboard_service> service{new dashboard_service};
+  auto serve = [&] {
+    try {
+      service->server_ = std::make_unique<http_server>(options, view, is_dashboard_view);
+    } catch (const boost::system::system_error& e) {  // Asio's, not std::system_error
+      if (e.code() == boost::asio::error::address_in_use && options.port != 0)
+        throw port_in_use{};
+      throw config_error("troupe: [dashboard] cannot listen on " + options.host + ":"
+                         + std::to_string(options.port) + ": " + e.what());
+    }
+  };
   try {
-    service->server_ = std::make_unique<http_server>(options, view, is_dashboard_view);
-  } catch (const std::system_error& e) {
-    if (options.port == 0)
-      throw;
-    spdlog::warn("troupe: dashboard port {} is in use ({}); serving the dashboard on a free port "
+    serve();
+  } catch (const port_in_use&) {
+    spdlog::warn("troupe: dashboard port {} is in use; serving the dashboard on a free port "
                  "instead",
-                 options.port, e.what());
+                 options.port);
     options.port = 0;
-    service->server_ = std::make_unique<http_server>(options, view, is_dashboard_view);
+    serve();
   }
   std::string host = settings.host == "0.0.0.0" || settings.host == "::" ? "127.0.0.1"
                                                                           : settings.host;

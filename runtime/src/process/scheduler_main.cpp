@@ -72,8 +72,10 @@ int scheduler_main(const std::vector<std::string>& args) {
     dashboard_server = dashboard_service::start(n->system(), sched, dashboard);
   } catch (const std::exception& e) {
     caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
-    throw usage_error("troupe scheduler: cannot serve the dashboard at " + dashboard.host + ":"
-                      + std::to_string(dashboard.port) + ": " + e.what());
+    std::string why = e.what();
+    if (why.rfind("troupe: ", 0) == 0)
+      why = why.substr(8);
+    throw usage_error("troupe scheduler: " + why);
   }
   // Tests and scripts read this line to learn the port.
   std::cout << "troupe scheduler at " << address << std::endl;
