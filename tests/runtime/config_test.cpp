@@ -271,7 +271,7 @@ TEST_F(config_file, unknown_sections_and_keys_are_refused_with_the_known_ones) {
                             "level)")) << e;
   e = error_loading("# settings\n[loging]\nlevel = \"info\"\n");
   EXPECT_TRUE(contains(e, path_ + ":2:2: loging: unknown section (known sections: scheduler, "
-                            "worker, client, network, plugins, logging, cluster.NAME)")) << e;
+                            "worker, client, network, plugins, dashboard, logging, cluster.NAME)")) << e;
   e = error_loading("[scheduler]\nport = 1\nhots = \"x\"\n");
   EXPECT_TRUE(contains(e, path_ + ":3:1: scheduler.hots: unknown key (known keys of [scheduler]: "
                             "host, port, heartbeat_interval, worker_timeout, allowed_failures)"))
@@ -318,6 +318,26 @@ TEST_F(config_file, values_out_of_range_are_refused) {
     auto e = error_loading(text);
     EXPECT_TRUE(contains(e, path_ + message)) << e;
   }
+}
+
+TEST_F(config_file, dashboard_link_placeholders_and_enabled_are_checked) {
+  auto e = error_loading("[dashboard]\nlink = \"http://{hots}/\"\n");
+  EXPECT_TRUE(contains(e, path_ + ":2:8: dashboard.link:")) << e;
+  EXPECT_TRUE(contains(e, "{hots}")) << e;
+  EXPECT_TRUE(contains(e, "{host} and {port}")) << e;
+  e = error_loading("[dashboard]\nlink = \"http://{host}:{port}/{path}\"\n");
+  EXPECT_TRUE(contains(e, "dashboard.link:")) << e;
+  EXPECT_TRUE(contains(e, "{path}")) << e;
+  e = error_loading("[dashboard]\nenabled = \"yes\"\n");
+  EXPECT_TRUE(contains(e, path_ + ":2:11: dashboard.enabled: expected true or false, got a string "
+                            "(\"yes\")")) << e;
+  // The good forms load.
+  auto path = write("good.toml", "[dashboard]\nenabled = false\nport = 0\n"
+                                 "link = \"https://{host}/proxy/{port}/status\"\n");
+  auto c = troupe::load_runtime_config(path);
+  EXPECT_FALSE(c.dashboard.enabled);
+  EXPECT_EQ(c.dashboard.port, 0);
+  EXPECT_EQ(c.dashboard.link, "https://{host}/proxy/{port}/status");
 }
 
 TEST_F(config_file, a_missing_file_is_an_error_naming_it) {
@@ -390,6 +410,26 @@ TEST_F(config_env, environment_variables_beat_the_file) {
   EXPECT_EQ(c.plugins.search_path,
             (std::vector<std::string>{"/a", (dir_ / "home/b").string()}));
   EXPECT_TRUE(c.worker.load.empty());
+}
+
+TEST_F(config_env, dashboard_settings_come_from_the_environment) {
+  auto path = write("file.toml", "[dashboard]\nenabled = true\nport = 9000\n");
+  auto c = troupe::load_runtime_config(path);
+  EXPECT_TRUE(c.dashboard.enabled);
+  EXPECT_EQ(c.dashboard.port, 9000);
+  setenv("TROUPE_DASHBOARD__ENABLED", "false", 1);
+  setenv("TROUPE_DASHBOARD__PORT", "0", 1);
+  c = troupe::load_runtime_config(path);
+  EXPECT_FALSE(c.dashboard.enabled);
+  EXPECT_EQ(c.dashboard.port, 0);
+  setenv("TROUPE_DASHBOARD__ENABLED", "yes", 1);
+  try {
+    troupe::load_runtime_config(path);
+    ADD_FAILURE() << "TROUPE_DASHBOARD__ENABLED=yes was accepted";
+  } catch (const troupe::config_error& e) {
+    EXPECT_TRUE(contains(e.what(), "TROUPE_DASHBOARD__ENABLED=\"yes\": dashboard.enabled: "
+                                   "expected true or false")) << e.what();
+  }
 }
 
 TEST_F(config_env, the_old_names_still_work_below_the_new_ones) {

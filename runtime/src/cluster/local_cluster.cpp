@@ -64,6 +64,8 @@ std::ostream& operator<<(std::ostream& out, const local_cluster& cluster) {
   out << "local_cluster(" << cluster.options().name << ", scheduler=" << info.scheduler_address
       << ", workers=" << info.workers.size() << ", threads=" << info.total_threads()
       << ", memory=" << gib_text(info.total_memory_limit()) << " GiB)";
+  if (!info.dashboard_link.empty())
+    out << "\n  dashboard: " << info.dashboard_link;
   return out;
 }
 
