@@ -38,6 +38,7 @@
 
 using json = nlohmann::json;
 using namespace std::chrono_literals;
+using namespace std::string_literals;
 using troupe_test::http_exchange;
 using troupe_test::http_get;
 using troupe_test::port_of_url;
@@ -397,8 +398,9 @@ TEST_F(dashboard_errors, bad_requests_get_http_errors_and_the_server_keeps_servi
   // Garbage: a TLS client hello, binary noise, a broken request line, an
   // unknown HTTP version. Each gets 400 or a closed connection.
   const std::string garbage[] = {
-    std::string("\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", 17),
-    std::string("\x00\xff\xfe\x01\x02\x03\x04\x05\n\n\r\n\r\n", 14),
+    // ""s: the literals hold NUL bytes, and their length is counted for us.
+    "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n"s,
+    "\x00\xff\xfe\x01\x02\x03\x04\x05\n\n\r\n\r\n"s,
     "GARBAGE\r\n\r\n",
     "GET\r\n\r\n",
     "GET /api/v1/info HTTP/9.9\r\n\r\n",
