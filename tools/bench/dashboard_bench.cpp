@@ -3,13 +3,17 @@
 //                            tasks on 2 workers x 1 thread) while a
 //                            browser-equivalent client follows the live feed,
 //                            against the same without it: runs alternate, and
-//                            the figure is the median of the R pairs' slowdowns
-//                            (this machine's run-to-run noise is several %)
+//                            the figure is the median of the R pairs' slowdowns.
+//                            One run here varies by +-10 %, so many short runs
+//                            (101 of 200,000 tasks, about 40 s) pin the median
+//                            to about +-1.5 %.
 //   dashboard_cpu_pct        what the feed costs in CPU, which on a busy
 //                            machine is taken from the tasks: the scheduler's
 //                            time answering views, the HTTP thread's and the
-//                            watcher's CPU time, over the watched runs' wall
-//                            time x cores. Measured directly, so it is steady.
+//                            watcher's CPU time during the watched runs, over
+//                            their wall time x cores. Measured directly (thread
+//                            CPU clocks), so it is steady.
+// Defaults: --map-n 200000 --runs 101.
 // The client does what the page does: it reads /api/v1/stream (one update
 // every 200 ms), parses each update's JSON, and fetches the task stream's
 // gap when an update skipped at most 5,000 records (dashboard.js).
@@ -131,8 +135,9 @@ double scheduler_dashboard_cpu_s(int port) {
   return nlohmann::json::parse(get(port, "/api/v1/info"))["dashboard_cpu_s"].get<double>();
 }
 
-// Follows the live feed until `stop`, as the page does.
-watcher_figures watch(int port, const std::atomic<bool>& stop) {
+// Follows the live feed until `stop`, as the page does; sets `ready` once
+// the first update is in (a page that is open, not one that is loading).
+watcher_figures watch(int port, const std::atomic<bool>& stop, std::atomic<bool>& ready) {
   watcher_figures f;
   double cpu0 = thread_cpu_s();
   int fd = connect_to(port);
@@ -168,6 +173,10 @@ watcher_figures watch(int port, const std::atomic<bool>& stop) {
       }
       cursor = next;
       started = true;
+      if (!ready) {
+        cpu0 = thread_cpu_s();  // from here on, the feed's steady cost
+        ready = true;
+      }
     }
   }
   ::close(fd);
@@ -200,7 +209,7 @@ double median(std::vector<double> v) {
 } // namespace
 
 int main(int argc, char** argv) {
-  long n = 1'000'000, runs = 15;
+  long n = 200'000, runs = 101;
   bool json = false;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -224,16 +233,30 @@ int main(int argc, char** argv) {
   std::vector<double> off, on;
   watcher_figures watched;
   double watched_s = 0;
-  double serve0 = scheduler_dashboard_cpu_s(port), http0 = named_thread_cpu_s("troupe-http");
+  double serve_s = 0, http_s = 0;
   for (long r = 0; r < runs; ++r) {
     // ABBA: which of the pair runs first alternates, so that an order
     // effect cancels out.
     if (r % 2 == 0)
       off.push_back(map_rate(client, n));
-    std::atomic<bool> stop{false};
+    std::atomic<bool> stop{false}, ready{false};
     watcher_figures f;
-    std::thread watcher([&] { f = watch(port, stop); });
+    std::thread watcher([&] { f = watch(port, stop, ready); });
+    auto deadline = clock_type::now() + std::chrono::seconds(10);
+    while (!ready && clock_type::now() < deadline)
+      std::this_thread::yield();  // a benchmark, not a test: the feed's first update
+    if (!ready) {
+      stop = true;
+      watcher.join();
+      std::cerr << "troupe-dashboard-bench: no update from the live feed within 10 s\n";
+      return 1;
+    }
+    // The scheduler's and the HTTP thread's CPU during the watched run only.
+    double serve_before = scheduler_dashboard_cpu_s(port);
+    double http_before = named_thread_cpu_s("troupe-http");
     on.push_back(map_rate(client, n, &watched_s));
+    serve_s += scheduler_dashboard_cpu_s(port) - serve_before;
+    http_s += named_thread_cpu_s("troupe-http") - http_before;
     stop = true;
     watcher.join();
     if (r % 2 == 1)
@@ -244,8 +267,6 @@ int main(int argc, char** argv) {
     watched.records += f.records;
     watched.mb += f.mb;
   }
-  double serve_s = scheduler_dashboard_cpu_s(port) - serve0;
-  double http_s = named_thread_cpu_s("troupe-http") - http0;
   double cores = std::max(1u, std::thread::hardware_concurrency());
   double cpu_pct = 100 * (serve_s + http_s + watched.cpu_s) / (cores * watched_s);
   double a = median(off), b = median(on);

@@ -186,13 +186,13 @@ private:
                       });
   }
 
-  // Server-sent events: a header, then one `update` event per interval,
-  // each carrying the task stream since the last one.
+  // Server-sent events: a header and a first `update` at once, then one
+  // per interval, each carrying the task stream since the last one.
   void start_events(std::uint64_t since) {
     cursor_ = since;
-    out_ = "HTTP/1.1 200 OK\r\nServer: troupe\r\nContent-Type: text/event-stream\r\n"
-           "Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 1000\n\n";
-    write_event();
+    header_ = "HTTP/1.1 200 OK\r\nServer: troupe\r\nContent-Type: text/event-stream\r\n"
+              "Cache-Control: no-store\r\nConnection: close\r\n\r\nretry: 1000\n\n";
+    next_event();
   }
 
   void write_event() {
@@ -211,11 +211,13 @@ private:
 
   void next_event() {
     auto a = server_.view("/api/v1/update", cursor_);
+    out_ = std::move(header_);
+    header_.clear();
     if (a && a->status == 200) {
       cursor_ = a->cursor;
-      out_ = "event: update\ndata: " + a->body + "\n\n";
+      out_ += "event: update\ndata: " + a->body + "\n\n";
     } else {
-      out_ = ": the scheduler did not answer\n\n";  // a comment keeps the connection open
+      out_ += ": the scheduler did not answer\n\n";  // a comment keeps the connection open
     }
     write_event();
   }
@@ -234,6 +236,7 @@ private:
   asio::steady_timer timer_;
   std::uint64_t cursor_ = 0;
   std::string out_;
+  std::string header_;  // the event stream's, until its first event is written
   std::string location_;
   bool allow_get_ = false;
 };
