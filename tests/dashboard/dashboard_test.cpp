@@ -34,6 +34,7 @@
 #include "http_get.hpp"
 #include "scheduler/dashboard_views.hpp"
 #include "scheduler/scheduler_state.hpp"
+#include "scheduler_test_support.hpp"
 #include "troupe/serialization.hpp"
 
 using json = nlohmann::json;
@@ -684,38 +685,16 @@ namespace {
 using namespace troupe::internal;
 using troupe::detail::task_key;
 
-struct batch_builder {
-  troupe::detail::task_batch batch;
-  task_key add(const std::string& name, int arg, std::vector<task_key> deps = {}) {
-    std::string packed;
-    troupe::detail::byte_writer w{&packed};
-    msgpack::packer<troupe::detail::byte_writer> p{w};
-    p.pack_array(1 + static_cast<std::uint32_t>(deps.size()));
-    p.pack(arg);
-    for (auto d : deps) {
-      p.pack(static_cast<std::uint64_t>(d));
-      batch.deps.push_back(d);
-    }
-    batch.args += packed;
-    return batch.finish_task(name, true, 0);
-  }
-};
+using test_support::batch_builder;
 
 // Task i of `run` finished on `worker` with `outcome`, 1 ms long.
 proto::done_batch done(std::uint32_t worker, const proto::run_batch& run, std::size_t i,
                        proto::outcome outcome = proto::outcome::ok) {
-  proto::done_batch d;
-  d.worker = worker;
-  d.keys.push_back(run.keys[i]);
-  d.tickets.push_back(run.tickets[i]);
-  d.outcomes.push_back(outcome);
-  d.nbytes.push_back(100);
-  d.duration_ns.push_back(1'000'000);
-  d.start_ns = wall_ns();
-  proto::append_data(d, outcome == proto::outcome::failed
-                          ? error_payload("t", "std::runtime_error", "boom")
-                          : std::string{});
-  return d;
+  return test_support::done(worker, run, i, outcome, 100,
+                       outcome == proto::outcome::failed
+                         ? error_payload("t", "std::runtime_error", "boom")
+                         : std::string{},
+                       1'000'000);
 }
 
 json view(const scheduler_state& s, const dashboard_context& c, const std::string& path,

@@ -9,6 +9,7 @@
 
 #include "common/error_payload.hpp"
 #include "scheduler/scheduler_state.hpp"
+#include "scheduler_test_support.hpp"
 #include "troupe/serialization.hpp"
 
 using namespace troupe;
@@ -24,37 +25,8 @@ std::vector<std::uint64_t> by_state(std::vector<std::uint64_t> counts) {
   return counts;
 }
 
-// Builds a batch: each task is (name, arguments packed as [int], deps).
-struct batch_builder {
-  detail::task_batch batch;
-  task_key add(const std::string& name, int arg, std::vector<task_key> deps = {}) {
-    std::string packed;
-    detail::byte_writer w{&packed};
-    msgpack::packer<detail::byte_writer> p{w};
-    p.pack_array(1 + static_cast<std::uint32_t>(deps.size()));
-    p.pack(arg);
-    for (auto d : deps) {
-      p.pack(static_cast<std::uint64_t>(d));
-      batch.deps.push_back(d);
-    }
-    batch.args += packed;
-    return batch.finish_task(name, true, 0);
-  }
-};
-
-proto::done_batch done(std::uint32_t worker, const proto::run_batch& run, std::size_t i,
-                       proto::outcome outcome = proto::outcome::ok,
-                       std::uint64_t nbytes = 100, std::string data = {}) {
-  proto::done_batch d;
-  d.worker = worker;
-  d.keys.push_back(run.keys[i]);
-  d.tickets.push_back(run.tickets[i]);
-  d.outcomes.push_back(outcome);
-  d.nbytes.push_back(nbytes);
-  d.duration_ns.push_back(1000);
-  proto::append_data(d, data);
-  return d;
-}
+using test_support::batch_builder;
+using test_support::done;
 
 class scheduler_state_test : public ::testing::Test {
 protected:
