@@ -9,6 +9,7 @@
 
 #include <msgpack.hpp>
 
+#include "common/process_stats.hpp"
 #include "protocol/messages.hpp"
 #include "troupe/serialization.hpp"
 
@@ -46,9 +47,7 @@ inline proto::done_batch done(std::uint32_t worker, const proto::run_batch& run,
   d.outcomes.push_back(outcome);
   d.nbytes.push_back(nbytes);
   d.duration_ns.push_back(duration_ns);
-  d.start_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                            std::chrono::system_clock::now().time_since_epoch())
-                                            .count());
+  d.start_ns = wall_ns();
   proto::append_data(d, data);
   return d;
 }

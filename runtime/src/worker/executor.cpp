@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "common/error_payload.hpp"
+#include "common/process_stats.hpp"
 #include "troupe/errors.hpp"
 
 namespace troupe::internal {
@@ -183,9 +184,7 @@ void executor::loop(std::uint32_t thread) {
     proto::done_batch done;
     done.worker = worker_id_;
     done.thread = thread;
-    done.start_ns = static_cast<std::uint64_t>(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+    done.start_ns = wall_ns();
     std::size_t n = s.end - s.begin;
     done.keys.reserve(n);
     done.tickets.reserve(n);

@@ -124,12 +124,12 @@ void keep_and_report(worker_actor* self, Msg& m) {
     self->send(self->state.scheduler, std::move(got));
 }
 
-// A fetch of inputs, for the task stream.
-void note_transfer(worker_actor* self, std::uint64_t start_ns, std::uint64_t bytes,
-                   std::uint32_t from) {
+// A fetch of inputs, for the task stream (sent with the next metrics).
+void note_transfer(worker_actor* self, std::uint64_t start_ns, std::uint64_t stop_ns,
+                   std::uint64_t bytes, std::uint32_t from) {
   auto& m = self->state.metrics;
   m.transfer_start_ns.push_back(start_ns);
-  m.transfer_stop_ns.push_back(wall_ns());
+  m.transfer_stop_ns.push_back(stop_ns);
   m.transfer_bytes.push_back(bytes);
   m.transfer_from.push_back(from);
 }
@@ -233,7 +233,7 @@ void start_job(worker_actor* self, std::shared_ptr<run_job> job) {
             spdlog::warn("troupe worker {}: fetching inputs failed: {}", self->state.config.name,
                          why);
           } else {
-            note_transfer(self, start, f.data.size(), from);
+            note_transfer(self, start, wall_ns(), f.data.size(), from);
             keep_and_report(self, f);
           }
           finish();
@@ -326,11 +326,7 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       if (!d.error.empty()) {
         spdlog::warn("troupe worker {}: fetching inputs failed: {}", st.config.name, d.error);
       } else {
-        auto& m = st.metrics;
-        m.transfer_start_ns.push_back(d.start_ns);
-        m.transfer_stop_ns.push_back(d.stop_ns);
-        m.transfer_bytes.push_back(d.got.data.size());
-        m.transfer_from.push_back(d.from);
+        note_transfer(self, d.start_ns, d.stop_ns, d.got.data.size(), d.from);
         keep_and_report(self, d.got);
       }
       if (waiter.job && --*waiter.remaining == 0 && st.exec)
