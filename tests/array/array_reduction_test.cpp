@@ -8,6 +8,11 @@
 #include <limits>
 #include <map>
 
+#include <string_view>
+
+#include <msgpack.hpp>
+
+#include "array/kernels.hpp"
 #include "dense_reference.hpp"
 
 namespace array_test {
@@ -360,3 +365,34 @@ TEST_F(array_reduction, large_three_dimensional_array) {
 
 } // namespace
 } // namespace array_test
+
+// Found by the array fuzzer: an argmin block program whose axis mask is 0
+// indexed offsets[-1]. A worker must refuse it with a reason instead.
+TEST(array_reduction_programs, an_argmin_over_no_axis_is_refused) {
+  const std::string base64 =
+    "kcS3AwAAAAEAAQAAAAAAAAACAAAAAAAAAAgAAAAAAAAAAAAAAAAA8D8DAgYAAAAAAAAABQAAAAAAAAAGAgECBgAAAAAAAAAF"
+    "AAAAAAAAAAEAAAAAAAAAGwAAAAAAAAAAAAMGAQAAAAAAAPA/AAAAAAAAAAADCAwBAAAABgAAAAAAAAAAAgAAAAAAAAAAAAAA"
+    "AAAAAAACBgAAAAAAAAAFAAAAAwAAAAAAAAAFAAAAAAAAAAAAAAAOAgAAAAEAAAAAAwE/AAAAAAAAAA==";
+  std::string bytes;
+  int bits = 0, value = 0;
+  for (char c : base64) {
+    auto at = std::string_view{"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"}.find(c);
+    if (at == std::string_view::npos)
+      break;  // '=' padding
+    value = (value << 6) | static_cast<int>(at);
+    if ((bits += 6) >= 8) {
+      bits -= 8;
+      bytes.push_back(static_cast<char>((value >> bits) & 0xff));
+    }
+  }
+  auto handle = msgpack::unpack(bytes.data(), bytes.size());
+  std::string out;
+  try {
+    troupe::internal::array::run_block_program(handle.get(), out);
+    FAIL() << "the program ran";
+  } catch (const troupe::error& e) {
+    EXPECT_NE(std::string{e.what()}.find("argmin/argmax reduce one axis or all of them"),
+              std::string::npos)
+      << e.what();
+  }
+}

@@ -433,6 +433,16 @@ private:
         || in.v2.size() != src.shape.size())
       throw decode_error("troupe: array task: malformed reduction");
     auto kind = static_cast<reduce_kind>(in.small);
+    // The axis mask names axes of the chunk; argmin/argmax reduce one axis
+    // or all of them (a mask of 0 would index offsets[-1]; found by fuzzing).
+    const std::size_t nd = src.shape.size();
+    const std::uint64_t mask = in.seed;
+    const std::uint64_t all = nd >= 64 ? ~0ull : (1ull << nd) - 1;
+    if ((mask & ~all) != 0)
+      throw decode_error("troupe: array task: a reduction names an axis the chunk does not have");
+    if ((kind == reduce_kind::argmin || kind == reduce_kind::argmax)
+        && mask != all && (mask == 0 || (mask & (mask - 1)) != 0))
+      throw decode_error("troupe: array task: argmin/argmax reduce one axis or all of them");
     partial_layout lay = partial_of(kind, src.type, src.shape, in.seed);
     reg r = fresh(lay.type, lay.shape);
     reduce_chunk(kind, src.type, src.data, src.shape, in.seed, in.v1, in.v2,
