@@ -1,0 +1,57 @@
+// The options of one batch job that runs troupe workers. Names follow
+// dask-jobqueue where it has the option, so its users find their way; the
+// few without a dask-jobqueue counterpart say so. A plain struct: the
+// plugin fills it from its options, validate() checks it, job_script()
+// and the job_system functions read it.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace troupe::batch_plugin {
+
+enum class job_system { slurm, sge, pbs, lsf, htcondor };
+
+struct job_spec {
+  job_system system = job_system::slurm;
+
+  std::int64_t cores = 1;      ///< CPU cores of the whole job
+  std::uint64_t memory = 0;    ///< bytes of the whole job (required, > 0)
+  std::int64_t processes = 1;  ///< workers per job; each gets cores/processes threads
+  std::string queue;           ///< Slurm partition, SGE/PBS/LSF queue; HTCondor has none
+  std::string account;         ///< Slurm account, SGE/LSF project, PBS account
+  std::int64_t walltime = 0;   ///< seconds; 0 leaves the system's default
+  std::string job_name = "troupe-worker";
+
+  /// Directives added after the generated ones, each without its prefix
+  /// ("--exclusive" becomes "#SBATCH --exclusive"); HTCondor: submit lines.
+  std::vector<std::string> job_extra_directives;
+  /// A generated directive line that contains any of these is left out.
+  std::vector<std::string> job_directives_skip;
+  std::vector<std::string> job_script_prologue;  ///< shell lines before the workers
+  std::vector<std::string> job_script_epilogue;  ///< shell lines after they exit
+
+  std::string local_directory;  ///< the workers' working directory (created)
+  std::string log_directory;    ///< where the system writes the job's stdout/stderr
+
+  /// argv of a troupe worker, e.g. {"/usr/bin/troupe", "worker"}.
+  std::vector<std::string> worker_command;
+  std::vector<std::string> worker_extra_args;
+  std::int64_t death_timeout = 0;  ///< seconds; 0 leaves the worker's default
+  std::map<std::string, std::string> env;
+  std::string scheduler_address;  ///< "tcp://host:port"
+  std::vector<std::string> submit_command_extra;  ///< arguments for sbatch/qsub/bsub/...
+
+  // Not in dask-jobqueue:
+  /// SGE parallel environment (e.g. "smp"): with it the job asks for
+  /// `cores` slots and memory is requested per slot; without it the job
+  /// has one slot.
+  std::string parallel_environment;
+  /// The unit LSF reads -M in (lsf.conf LSF_UNIT_FOR_LIMITS): KB, MB, GB
+  /// or TB. LSF's own default is KB; explicit suffixes need LSF 10.1.0.2.
+  std::string lsf_units = "KB";
+};
+
+}  // namespace troupe::batch_plugin
