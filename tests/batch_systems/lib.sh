@@ -12,14 +12,36 @@ lock_dir() {
   flock -w 300 9 || die "another $NAME has held $1/.lock for 300 s"
 }
 
-# alive PIDFILE: the PID file names a live process that is not a zombie
-# (PID 1 on these machines reaps orphans late, so an exited daemon can still
-# pass `kill -0` for a while).
+# Leases: several test runs (two ctest processes in one build tree, or a person's shell)
+# may use the same scheduler. `start` takes a lease named after its caller (the ctest
+# process or the shell: $PPID, or TROUPE_FIXTURE_OWNER); `stop` drops the caller's lease
+# and stops the daemons only when no other lease's process is still alive (or with
+# --force). Leases of processes that are gone do not count.
+lease_take() { mkdir -p "$1/leases"; : > "$1/leases/${TROUPE_FIXTURE_OWNER:-$PPID}"; }
+# lease_others DIR: drop the caller's lease, print the live holders of the others
+lease_others() {
+  local f pid out=""
+  rm -f "$1/leases/${TROUPE_FIXTURE_OWNER:-$PPID}"
+  for f in "$1"/leases/*; do
+    [ -e "$f" ] || continue
+    pid=$(basename "$f")
+    if [[ "$pid" =~ ^[0-9]+$ ]] && ps -L -o stat= -p "$pid" 2>/dev/null | grep -qv '^Z'; then
+      out="$out $pid"
+    else
+      rm -f "$f"
+    fi
+  done
+  echo "${out# }"
+}
+
+# alive PIDFILE: the PID file names a live process: one of its threads is not a zombie.
+# PID 1 on these machines reaps orphans late, so an exited daemon can still pass
+# `kill -0` for a while; and a multi-threaded daemon whose main thread has returned shows
+# as a zombie (Zl) while its other threads still shut down and hold its ports: so every
+# thread is looked at (ps -L).
 alive() {
   [ -s "$1" ] || return 1
-  local st
-  st=$(ps -o stat= -p "$(cat "$1")" 2>/dev/null) || return 1
-  [ -n "$st" ] && [ "${st:0:1}" != Z ]
+  ps -L -o stat= -p "$(cat "$1")" 2>/dev/null | grep -qv '^Z'
 }
 
 # wait_until SECONDS CMD...: run CMD every 0.1 s until it succeeds or time runs out.

@@ -14,6 +14,8 @@
 # start   idempotent: creates the cell once, starts what is not running, waits until all.q
 #         takes jobs (timeout TROUPE_SGE_TIMEOUT, default 60 s); on failure prints the logs' tail.
 # stop    deletes every job, stops the daemons by PID file (SIGTERM, SIGKILL after 15 s).
+#         Each start takes a lease for its caller (ctest, or the shell); stop drops it and
+#         leaves the daemons running while another live caller holds one (unless --force).
 # status  exit 0 when both daemons run and all.q@localhost takes jobs, 1 otherwise.
 # Needs root and the packages of tools/install-deps (gridengine-master gridengine-exec
 # gridengine-client).
@@ -21,8 +23,8 @@ set -euo pipefail
 NAME=sge.sh
 . "$(dirname "$0")/lib.sh"
 
-cmd=${1:-}; DIR=${2:-}
-[ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+cmd=${1:-}; DIR=${2:-}; FORCE=${3:-}
+[ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $0 start DIR | stop DIR [--force] | status DIR" >&2; exit 2; }
 mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
 lock_dir "$DIR"
 TIMEOUT=${TROUPE_SGE_TIMEOUT:-60}
@@ -154,6 +156,11 @@ start() {
 }
 
 stop() {
+  local others; others=$(lease_others "$DIR")
+  if [ -n "$others" ] && [ "$FORCE" != --force ]; then
+    say "left running: still used by process(es) $others (see $DIR/leases; stop DIR --force stops it anyway)"
+    return 0
+  fi
   if alive "$QPID" && [ -f "$DIR/env" ]; then
     local n; n=$(qstat -u '*' 2>/dev/null | awk 'NR>2' | wc -l || echo 0)
     if [ "$n" -gt 0 ]; then
@@ -178,8 +185,8 @@ status() {
 }
 
 case "$cmd" in
-  start) start ;;
+  start) start; lease_take "$DIR" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR | stop DIR [--force] | status DIR" >&2; exit 2 ;;
 esac

@@ -16,14 +16,16 @@
 # start   idempotent: starts what is not running, waits until the node is idle (timeout
 #         TROUPE_SLURM_TIMEOUT, default 60 s); on failure prints the daemon logs' tail.
 # stop    cancels every job, stops the daemons by PID file (SIGTERM, SIGKILL after 15 s).
+#         Each start takes a lease for its caller (ctest, or the shell); stop drops it and
+#         leaves the daemons running while another live caller holds one (unless --force).
 # status  exit 0 when every daemon runs and the node takes jobs, 1 otherwise.
 # Needs root and the packages of tools/install-deps (slurmctld slurmd slurm-client munge).
 set -euo pipefail
 NAME=slurm.sh
 . "$(dirname "$0")/lib.sh"
 
-cmd=${1:-}; DIR=${2:-}
-[ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $0 start|stop|status DIR" >&2; exit 2; }
+cmd=${1:-}; DIR=${2:-}; FORCE=${3:-}
+[ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $0 start DIR | stop DIR [--force] | status DIR" >&2; exit 2; }
 mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
 lock_dir "$DIR"
 TIMEOUT=${TROUPE_SLURM_TIMEOUT:-60}
@@ -174,6 +176,11 @@ start() {
 }
 
 stop() {
+  local others; others=$(lease_others "$DIR")
+  if [ -n "$others" ] && [ "$FORCE" != --force ]; then
+    say "left running: still used by process(es) $others (see $DIR/leases; stop DIR --force stops it anyway)"
+    return 0
+  fi
   if alive "$DIR/run/slurmctld.pid" && [ -f "$SLURM_CONF" ]; then
     local n; n=$(squeue -h -o %i 2>/dev/null | wc -l || echo 0)
     if [ "$n" -gt 0 ]; then
@@ -202,8 +209,8 @@ status() {
 }
 
 case "$cmd" in
-  start) start ;;
+  start) start; lease_take "$DIR" ;;
   stop) stop ;;
   status) status ;;
-  *) echo "usage: $0 start|stop|status DIR" >&2; exit 2 ;;
+  *) echo "usage: $0 start DIR | stop DIR [--force] | status DIR" >&2; exit 2 ;;
 esac
