@@ -104,17 +104,17 @@ job_state slurm_state(const std::string& code, const std::string& line) {
   return it->second;
 }
 
-// SGE's state is a string of letters (qw, hqw, r, t, Rr, dr, Eqw, ...):
-// E (error) beats everything, d (being deleted) means our own qdel.
+// SGE's state is a string of letters (qw, hqw, r, t, Rr, dr, dt, Eqw, ...):
+// E (error) beats everything. d (being deleted, after our own qdel) is not
+// gone yet: its processes may still run, and close() must not return while
+// qstat lists it (seen with the real Grid Engine: dt right after qdel).
 job_state sge_state(const std::string& code, const std::string& line) {
   auto has = [&](char c) { return code.find(c) != std::string::npos; };
   if (code.find_first_not_of("dEhrRsStTqw") != std::string::npos)
     unknown_state(job_system::sge, line);
   if (has('E'))
     return job_state::failed;
-  if (has('d'))
-    return job_state::gone;
-  if (has('r') || has('t'))
+  if (has('d') || has('r') || has('t'))
     return job_state::running;
   return job_state::pending;  // q, w, h, s, S, T: queued, held or suspended
 }

@@ -444,7 +444,7 @@ TEST(batch_parse, sge_states) {
   EXPECT_STREQ(s("313"), "pending");  // hqw
   EXPECT_STREQ(s("314"), "failed");   // Eqw
   EXPECT_STREQ(s("315"), "running");  // t
-  EXPECT_STREQ(s("316"), "gone");     // dr: being deleted
+  EXPECT_STREQ(s("316"), "running");  // dr: being deleted, still listed and maybe running
   EXPECT_STREQ(s("400"), "gone");     // not listed
   EXPECT_EQ(st.size(), 6u);
 }
