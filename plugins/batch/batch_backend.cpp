@@ -7,8 +7,14 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <utility>
 
+#include <arpa/inet.h>
 #include <fcntl.h>
+#include <ifaddrs.h>
+#include <net/if.h>
+#include <netdb.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include "job_logs.hpp"
@@ -69,6 +75,44 @@ std::string trimmed(std::string s) {
   return s;
 }
 
+// The IPv4 address of network interface `name`; a plugin_error naming the
+// option and the interfaces there are when it has none.
+std::string interface_address(const std::string& name) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0)
+    throw sdk::plugin_error(TROUPE_ERR_SYSTEM,
+                            std::string{"batch: cannot list network interfaces: "}
+                              + std::strerror(errno));
+  std::string found, known;
+  for (auto* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
+      continue;
+    char text[INET_ADDRSTRLEN] = {0};
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text,
+                sizeof text);
+    known += (known.empty() ? "" : ", ") + std::string{a->ifa_name} + " (" + text + ")";
+    if (found.empty() && name == a->ifa_name)
+      found = text;
+  }
+  ::freeifaddrs(list);
+  if (found.empty())
+    throw sdk::plugin_error(TROUPE_ERR_INVALID_ARGUMENT,
+                            "batch: option 'interface' expects a network interface with an "
+                            "IPv4 address (this machine has: "
+                              + known + "), got \"" + name + "\"");
+  return found;
+}
+
+bool resolves(const std::string& host) {
+  addrinfo hints{};
+  hints.ai_family = AF_INET;
+  addrinfo* res = nullptr;
+  if (::getaddrinfo(host.c_str(), nullptr, &hints, &res) != 0)
+    return false;
+  ::freeaddrinfo(res);
+  return true;
+}
+
 }  // namespace
 
 batch_backend::batch_backend(const sdk::host_api& host, const sdk::options& opts)
@@ -94,6 +138,8 @@ batch_backend::batch_backend(const sdk::host_api& host, const sdk::options& opts
     if (probe.worker_command.empty())
       probe.worker_command = {"troupe-worker"};
     validate(probe);
+    if (!settings_.spec.interface.empty())
+      interface_address(settings_.spec.interface);  // here, not at the first scale
   } catch (const std::invalid_argument& e) {
     throw sdk::plugin_error(TROUPE_ERR_INVALID_ARGUMENT, e.what());
   }
@@ -125,6 +171,7 @@ void batch_backend::start_workers(const sdk::launch_spec& spec, std::uint32_t n)
   {
     std::lock_guard lock{mutex_};
     last_spec_ = spec;
+    stopping_ = false;
   }
   if (n == 0)
     return;
@@ -142,6 +189,7 @@ void batch_backend::scale(const sdk::launch_spec& spec, std::uint32_t n) {
   {
     std::lock_guard lock{mutex_};
     last_spec_ = spec;
+    stopping_ = false;
     for (auto& j : jobs_)
       live_jobs += live(j) && !j.cancel_requested;
     // Newest first: the host retired the newest workers before calling.
@@ -200,6 +248,7 @@ void batch_backend::stop_all() {
   {
     std::lock_guard lock{mutex_};
     requested_ = 0;
+    stopping_ = true;
     for (auto& j : jobs_)
       if (live(j) && !j.cancel_requested) {
         j.cancel_requested = true;
@@ -256,6 +305,22 @@ sdk::status batch_backend::status() {
       s.workers.push_back(std::move(w));
     }
   return s;
+}
+
+std::string batch_backend::scheduler_host() const {
+  if (!settings_.scheduler_host.empty())
+    return settings_.scheduler_host;
+  if (!settings_.spec.interface.empty())
+    return interface_address(settings_.spec.interface);
+  // As dask-jobqueue: the machine's own name, which compute nodes resolve.
+  char name[256] = {0};
+  ::gethostname(name, sizeof name - 1);
+  if (name[0] && resolves(name))
+    return name;
+  host().warn(std::string{"batch: this machine's name '"} + name
+              + "' does not resolve; the scheduler listens on loopback, which only jobs on "
+                "this machine reach (set 'interface' or 'scheduler_host')");
+  return {};
 }
 
 std::string batch_backend::job_script(const sdk::launch_spec& spec) const {
@@ -427,12 +492,58 @@ void batch_backend::poll_loop() {
       host().warn("batch: cannot read job states: " + poll_problem_);
     }
     ++polls_;
-    if (!events.empty()) {
+    bool ended_on_its_own = std::exchange(replace_pending_, false);
+    if (!events.empty() || ended_on_its_own) {
       lock.unlock();
       emit(events);
+      if (ended_on_its_own)
+        replace_ended_jobs();
       lock.lock();
     }
     changed_.notify_all();
+  }
+}
+
+void batch_backend::replace_ended_jobs() {
+  std::optional<sdk::launch_spec> spec;
+  std::size_t missing = 0;
+  {
+    std::lock_guard lock{mutex_};
+    if (stopping_ || !last_spec_)
+      return;
+    auto per_job = static_cast<std::size_t>(settings_.spec.processes);
+    auto needed = (static_cast<std::size_t>(requested_) + per_job - 1) / per_job;
+    std::size_t live_jobs = 0;
+    for (auto& j : jobs_)
+      live_jobs += live(j) && !j.cancel_requested;
+    if (live_jobs >= needed)
+      return;
+    missing = needed - live_jobs;
+    spec = last_spec_;
+  }
+  try {
+    host().info("batch: submitting " + std::to_string(missing)
+                + " job(s) to replace jobs whose workers retired before the walltime");
+    submit(*spec, static_cast<std::uint32_t>(missing));
+  } catch (const std::exception& e) {
+    host().error(std::string{"batch: replacing ended jobs: "} + e.what());
+  }
+  // stop_all may have run while we submitted: it did not see these jobs.
+  std::vector<std::string> late;
+  {
+    std::lock_guard lock{mutex_};
+    if (!stopping_)
+      return;
+    for (auto& j : jobs_)
+      if (live(j) && !j.cancel_requested) {
+        j.cancel_requested = true;
+        late.push_back(j.id);
+      }
+  }
+  try {
+    cancel(late);
+  } catch (const std::exception& e) {
+    host().error(std::string{"batch: cancelling replacement jobs: "} + e.what());
   }
 }
 
@@ -449,6 +560,7 @@ void batch_backend::update_locked(job& j, job_state st, std::vector<event>& even
       j.state = st;
       if (!j.ran) {
         j.ran = true;
+        j.running_since = std::chrono::steady_clock::now();
         for (auto& w : j.workers)
           events.push_back({w, TROUPE_EVENT_STARTED, 0, "job " + j.id + " is running"});
       }
@@ -463,8 +575,18 @@ void batch_backend::update_locked(job& j, job_state st, std::vector<event>& even
         break;
       if (j.cancel_requested)
         end_locked(j, ending::cancelled, "job " + j.id + " cancelled", events);
-      else if (j.ran)
+      else if (j.ran) {
         end_locked(j, ending::finished, "job " + j.id + " ended on its own", events);
+        // Its workers retired ahead of the walltime (--lifetime): replace it.
+        // A job that ends much sooner is not replaced, so that workers that
+        // exit at once (cannot reach the scheduler, say) do not start a loop
+        // of submissions.
+        auto margin = effective_walltime_margin(settings_.spec);
+        auto lifetime = settings_.spec.walltime - margin;  // before the stagger
+        auto ran_for = std::chrono::steady_clock::now() - j.running_since;
+        if (margin > 0 && ran_for >= std::chrono::seconds(lifetime) / 2)
+          replace_pending_ = true;
+      }
       else
         end_locked(j, ending::failed,
                    "job " + j.id + " left the queue before it was seen running", events);

@@ -4,6 +4,7 @@
 // states from the system's status command and reports changes to the host.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <mutex>
@@ -38,9 +39,12 @@ public:
 
   /// The exact text a job submitted with `spec` gets (HTCondor: the
   /// submit description and the executable, as job_script.hpp shows them).
-  /// The host API has no call to fetch it yet (see README.md); this is what
-  /// cluster.job_script() will return once it has.
-  std::string job_script(const sdk::launch_spec& spec) const;
+  /// cluster.job_script() shows it (TROUPE_QUERY_JOB_SCRIPT).
+  std::string job_script(const sdk::launch_spec& spec) const override;
+  /// `scheduler_host`, else the IPv4 address of `interface`, else this
+  /// machine's name when it resolves (jobs on other nodes reach it), else
+  /// "" (loopback, with a warning).
+  std::string scheduler_host() const override;
   /// The same for the launch spec of the last start_workers/scale call;
   /// std::logic_error before there was one.
   std::string job_script() const;
@@ -60,6 +64,7 @@ private:
     bool seen = false;                       // listed as pending, running or failed
     bool ran = false;                        // listed as running
     int missing = 0;                         // polls in a row without it, before seen
+    std::chrono::steady_clock::time_point running_since;  // first seen running
     ending end = ending::none;
   };
   struct event {
@@ -72,6 +77,11 @@ private:
   static bool live(const job& j) { return j.end == ending::none; }
   job_spec spec_for(const sdk::launch_spec& spec) const;
   void submit(const sdk::launch_spec& spec, std::uint32_t jobs);
+  /// Called by the poller after a job ended on its own (its workers retired
+  /// before the walltime): submits jobs until the requested number is live
+  /// again, unless stop_all was called. Failed jobs are not replaced: their
+  /// log is reported instead of a loop of failing submissions.
+  void replace_ended_jobs();
   std::string submit_one(const job_spec& spec, std::uint64_t seq);
   void cancel(std::vector<std::string> ids);
   void poll_loop();
@@ -92,6 +102,8 @@ private:
   std::uint64_t polls_ = 0;            // polls applied, to wait for a fresh one
   std::string poll_problem_;           // the last poll's failure, "" when it worked
   bool poll_now_ = false;
+  bool stopping_ = false;              // stop_all called, no scale since
+  bool replace_pending_ = false;       // a job's workers retired at their lifetime
   bool quit_ = false;
   std::thread poller_;
 };

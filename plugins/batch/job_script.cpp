@@ -1,5 +1,6 @@
 #include "job_script.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <stdexcept>
@@ -233,6 +234,14 @@ std::string bash_script(const job_spec& s, const std::string& directives) {
 
 }  // namespace
 
+std::int64_t effective_walltime_margin(const job_spec& s) {
+  if (s.walltime <= 0)
+    return 0;
+  if (s.walltime_margin >= 0)
+    return s.walltime_margin;
+  return std::min<std::int64_t>(300, s.walltime / 10);
+}
+
 std::string worker_launch_line(const job_spec& s, int index) {
   std::string line;
   for (const auto& a : s.worker_command)
@@ -247,6 +256,17 @@ std::string worker_launch_line(const job_spec& s, int index) {
           + std::to_string(index);
   if (s.death_timeout > 0)  // a bare number is seconds to troupe
     line += " --reconnect-timeout " + std::to_string(s.death_timeout);
+  if (!s.interface.empty())
+    line += " --interface " + shell_quote(s.interface);
+  if (auto margin = effective_walltime_margin(s); margin > 0) {
+    auto lifetime = s.walltime - margin;
+    // A fifth of the margin, and less than half the lifetime (the worker
+    // takes a stagger only below its lifetime).
+    auto stagger = std::min(margin / 5, lifetime / 2);
+    line += " --lifetime " + std::to_string(lifetime);
+    if (stagger > 0)
+      line += " --lifetime-stagger " + std::to_string(stagger);
+  }
   for (const auto& a : s.worker_extra_args)
     line += " " + shell_quote(a);
   return line + " &";

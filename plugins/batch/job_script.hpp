@@ -5,6 +5,7 @@
 // epilogue.
 #pragma once
 
+#include <cstdint>
 #include <string>
 
 #include "job_spec.hpp"
@@ -29,6 +30,11 @@ struct htcondor_job {
   std::string executable;
 };
 htcondor_job htcondor_files(const job_spec& spec, const std::string& executable_path);
+
+/// Seconds before the walltime at which the job's workers retire: 0 when
+/// there is no walltime or the margin is 0; walltime_margin -1 is
+/// min(300, walltime / 10).
+std::int64_t effective_walltime_margin(const job_spec& spec);
 
 /// The line that starts worker `index` (0-based) of the job, ending in " &".
 /// Public so tests can run it on its own.

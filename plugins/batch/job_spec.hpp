@@ -40,11 +40,21 @@ struct job_spec {
   std::vector<std::string> worker_command;
   std::vector<std::string> worker_extra_args;
   std::int64_t death_timeout = 0;  ///< seconds; 0 leaves the worker's default
+  /// The network interface (e.g. "ib0") whose address each worker serves
+  /// its results on; "" lets the worker choose. The scheduler's address is
+  /// chosen by the plugin (see batch_backend::scheduler_host).
+  std::string interface;
   std::map<std::string, std::string> env;
   std::string scheduler_address;  ///< "tcp://host:port"
   std::vector<std::string> submit_command_extra;  ///< arguments for sbatch/qsub/bsub/...
 
   // Not in dask-jobqueue:
+  /// Seconds before the walltime at which workers retire gracefully
+  /// (handing their results to others) so that the plugin can submit
+  /// replacements: the worker gets --lifetime (walltime - margin) and
+  /// --lifetime-stagger (margin / 5), as dask-jobqueue users pass by hand.
+  /// 0: no retirement; -1 (the default): min(300, walltime / 10).
+  std::int64_t walltime_margin = -1;
   /// SGE parallel environment (e.g. "smp"): with it the job asks for
   /// `cores` slots and memory is requested per slot; without it the job
   /// has one slot.

@@ -37,6 +37,15 @@ TROUPE_PLUGIN(
   sdk::string_option("worker_extra_args", "", "arguments added to every worker's command"),
   sdk::duration_option("death_timeout", "0",
                        "a worker that lost its scheduler exits after this; 0: its default"),
+  sdk::string_option("interface", "",
+                     "network interface (e.g. ib0) whose address the scheduler and the workers "
+                     "use; \"\": this machine's name"),
+  sdk::string_option("scheduler_host", "",
+                     "host name or address the scheduler listens on and jobs connect to "
+                     "(overrides interface for the scheduler)"),
+  sdk::duration_option("walltime_margin", nullptr,
+                       "workers retire this long before the walltime and are replaced; 0: "
+                       "never; default min(5 min, walltime / 10)"),
   sdk::string_option("env", "", "KEY=VALUE per line, exported in the job script"),
   sdk::string_option("submit_command_extra", "",
                      "arguments for sbatch/qsub/bsub/condor_submit before the script"),

@@ -147,6 +147,13 @@ plugin_settings read_options(const sdk::options& opts) {
   // Whole seconds, rounded up: the worker never gives up sooner than asked.
   auto death = opts.get_duration("death_timeout", std::chrono::nanoseconds{0});
   j.death_timeout = std::chrono::ceil<std::chrono::seconds>(death).count();
+  if (opts.has("walltime_margin")) {
+    auto margin = opts.get_duration("walltime_margin", std::chrono::nanoseconds{0});
+    if (margin.count() < 0)
+      bad("walltime_margin", "a duration >= 0", opts.get_string("walltime_margin", ""));
+    j.walltime_margin = std::chrono::ceil<std::chrono::seconds>(margin).count();
+  }
+  j.interface = opts.get_string("interface", "");
   j.env = env_option(opts.get_string("env", ""));
   j.submit_command_extra = argv_option(opts.get_string("submit_command_extra", ""));
   j.parallel_environment = opts.get_string("parallel_environment", "");
@@ -159,6 +166,7 @@ plugin_settings read_options(const sdk::options& opts) {
   s.poll_interval = millis(opts, "poll_interval", s.poll_interval);
   s.command_timeout = millis(opts, "command_timeout", s.command_timeout);
   s.stop_timeout = millis(opts, "stop_timeout", s.stop_timeout);
+  s.scheduler_host = opts.get_string("scheduler_host", "");
   return s;
 }
 

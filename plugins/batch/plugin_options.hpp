@@ -29,6 +29,9 @@ struct plugin_settings {
   std::chrono::milliseconds command_timeout{60000};  ///< one sbatch/squeue/scancel
   std::chrono::milliseconds stop_timeout{60000};     ///< cancelled jobs to leave the queue
   bool log_directory_given = false;
+  /// Where the host's scheduler listens ("" : the address of `interface`,
+  /// else this machine's name).
+  std::string scheduler_host;
 };
 
 /// Reads the options. Throws std::invalid_argument "batch: option 'KEY'

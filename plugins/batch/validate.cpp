@@ -124,6 +124,12 @@ void validate(const job_spec& s) {
         std::to_string(s.memory) + " bytes");
   if (s.walltime < 0)
     bad("walltime", "seconds >= 0 (0: the system's default)", std::to_string(s.walltime));
+  if (s.walltime_margin < -1)
+    bad("walltime_margin", "seconds >= 0 (0: workers do not retire before the walltime)",
+        std::to_string(s.walltime_margin));
+  if (s.walltime > 0 && s.walltime_margin >= s.walltime)
+    bad("walltime_margin", "less than the walltime (" + std::to_string(s.walltime) + " s)",
+        std::to_string(s.walltime_margin) + " s");
   if (s.death_timeout < 0)
     bad("death_timeout", "seconds >= 0 (0: the worker's default)", std::to_string(s.death_timeout));
 
@@ -141,6 +147,9 @@ void validate(const job_spec& s) {
   check_no_nul("job_script_prologue", s.job_script_prologue);
   check_no_nul("job_script_epilogue", s.job_script_epilogue);
   check_no_nul("local_directory", s.local_directory);
+  if (has_byte(s.interface, std::string_view{" \t\n\r\0/", 6}) || s.interface.size() > 15)
+    bad("interface", "a network interface name such as eth0 or ib0 (at most 15 characters)",
+        shown(s.interface));
   check_no_nul("worker_extra_args", s.worker_extra_args);
   check_no_nul("submit_command_extra", s.submit_command_extra);
 

@@ -13,12 +13,31 @@
 #include <iosfwd>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "troupe/client.hpp"
 #include "troupe/cluster_info.hpp"
 #include "troupe/options.hpp"
 
 namespace troupe {
+
+/// One worker as the cluster's plugin sees it: a process, a batch job's
+/// worker, a pod. Unlike cluster_info (the scheduler's view) it includes
+/// workers that have not connected yet and those that have gone.
+struct cluster_worker_status {
+  std::string name;
+  /// "starting" (a process being started; a batch job still pending),
+  /// "running", "stopping", "exited" (stopped, or ended with 0) or "failed".
+  std::string state;
+  int exit_code = 0;  ///< once gone: the exit status, or -signal
+};
+
+struct cluster_status {
+  std::uint32_t requested = 0;  ///< workers the plugin is asked to keep
+  std::vector<cluster_worker_status> workers;
+  /// Workers in `state`.
+  std::size_t count(const std::string& state) const;
+};
 
 namespace internal {
 class cluster_runtime;
@@ -46,7 +65,14 @@ public:
   /// results to the others first.
   void scale(int n, std::chrono::nanoseconds timeout = std::chrono::seconds(60));
   client get_client();
+  /// The scheduler's view: connected workers, their memory, tasks by state.
   cluster_info info() const;
+  /// The plugin's view: every worker it was asked for and its state.
+  cluster_status status() const;
+  /// The exact script (or submit description) a new worker's batch job is
+  /// submitted with, as dask-jobqueue's cluster.job_script(); config_error
+  /// for a plugin that submits no jobs.
+  std::string job_script() const;
   std::string scheduler_address() const;
   const std::string& plugin() const { return plugin_; }
   /// Stops the workers and the scheduler (also done by the destructor).

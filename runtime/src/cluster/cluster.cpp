@@ -61,6 +61,17 @@ cluster_info cluster::info() const { return runtime_->info(std::chrono::seconds(
 
 std::string cluster::scheduler_address() const { return runtime_->address(); }
 
+cluster_status cluster::status() const { return runtime_->status(); }
+
+std::string cluster::job_script() const { return runtime_->job_script(); }
+
+std::size_t cluster_status::count(const std::string& state) const {
+  std::size_t n = 0;
+  for (auto& w : workers)
+    n += w.state == state;
+  return n;
+}
+
 std::ostream& operator<<(std::ostream& out, const cluster& c) {
   auto info = c.info();
   out << "cluster(" << c.plugin() << ", scheduler=" << info.scheduler_address
@@ -68,6 +79,14 @@ std::ostream& operator<<(std::ostream& out, const cluster& c) {
       << ", memory=" << gib_text(info.total_memory_limit()) << " GiB)";
   if (!info.dashboard_link.empty())
     out << "\n  dashboard: " << info.dashboard_link;
+  // What the plugin sees beyond the scheduler: pending jobs, failures.
+  auto st = c.status();
+  if (!st.workers.empty()) {
+    out << "\n  " << c.plugin() << " workers: requested " << st.requested;
+    for (const char* s : {"starting", "running", "stopping", "exited", "failed"})
+      if (auto n = st.count(s))
+        out << ", " << s << " " << n;
+  }
   return out;
 }
 

@@ -8,7 +8,9 @@
 #include <caf/actor.hpp>
 
 #include "common/actor_host.hpp"
+#include "troupe/cluster.hpp"
 #include "troupe/cluster_info.hpp"
+#include "troupe/errors.hpp"
 
 namespace troupe::internal {
 
@@ -20,6 +22,14 @@ public:
   virtual cluster_info info(std::chrono::nanoseconds timeout) = 0;
   /// Stops workers and scheduler; idempotent.
   virtual void shutdown() = 0;
+  /// The workers as whatever starts them sees them (a plugin); empty for
+  /// a cluster of in-process workers only.
+  virtual cluster_status status() { return {}; }
+  /// The script a new worker would run (batch plugins); config_error when
+  /// the cluster has none.
+  virtual std::string job_script() {
+    throw config_error("troupe: this cluster starts no jobs, so it has no job script");
+  }
 };
 
 } // namespace troupe::internal

@@ -214,6 +214,29 @@ std::optional<plugin_worker_info> plugin_backend::describe_worker(const std::str
   return from_c(info);
 }
 
+std::optional<std::string> plugin_backend::query(const std::string& what,
+                                                 const plugin_launch_spec* spec) {
+  if (!library_->table().query)
+    return std::nullopt;
+  std::lock_guard guard{call_mutex_};
+  std::optional<sdk::launch_spec_view> c;
+  if (spec)
+    c.emplace(*spec);
+  std::string answer;
+  troupe_error err{};
+  int rc = library_->table().query(
+    backend_, what.c_str(), c ? c->get() : nullptr,
+    [](void* ctx, const char* text, std::size_t size) {
+      if (text)
+        static_cast<std::string*>(ctx)->assign(text, size);
+    },
+    &answer, &err);
+  if (rc != 0 && err.code == TROUPE_ERR_NOT_SUPPORTED)
+    return std::nullopt;
+  check(rc, err, what.c_str());
+  return answer;
+}
+
 void plugin_backend::on_worker_event(std::function<void(const worker_event&)> handler) {
   std::lock_guard guard{host_->mutex};
   host_->callbacks.on_worker_event = std::move(handler);

@@ -185,6 +185,12 @@ public:
   /// (TROUPE_ERR_NOT_SUPPORTED) when the plugin lacks the slot.
   std::optional<plugin_worker_info> describe_worker(const std::string& worker_id);
 
+  /// The plugin's answer to a TROUPE_QUERY_* question (`spec` as that
+  /// question wants it); std::nullopt when the plugin has no query slot or
+  /// does not answer this one. Other failures throw plugin_call_error.
+  std::optional<std::string> query(const std::string& what,
+                                   const plugin_launch_spec* spec = nullptr);
+
   /// Replaces the worker event handler (thread-safe).
   void on_worker_event(std::function<void(const worker_event&)> handler);
 

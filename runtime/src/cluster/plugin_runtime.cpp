@@ -40,14 +40,6 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
     if (auto* b = std::get_if<bool>(&it->second))
       processes = *b;
   node_ = node::shared();
-  // Loopback and any free port: a cluster on this machine (Dask's
-  // LocalCluster does the same).
-  scheduler_ = spawn_scheduler(node_->system(), "tcp://127.0.0.1:?");
-  auto port = node_->publish(scheduler_, "127.0.0.1", 0);
-  address_ = "tcp://127.0.0.1:" + std::to_string(port);
-  caf::anon_send(scheduler_, proto::set_address{address_});
-
-  spec_.scheduler_address = address_;
   if (processes)
     spec_.argv = worker_command();
   plugin_host_callbacks cb;
@@ -85,11 +77,27 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
   for (auto& p : cfg.plugins.search_path)
     search.emplace_back(p);
   try {
+    backend_ = std::make_unique<plugin_backend>(plugin, search, options, std::move(cb));
+    // Loopback and any free port unless the plugin's workers need another
+    // address (batch jobs on other nodes): Dask's LocalCluster does the same.
+    auto host = backend_->query(TROUPE_QUERY_SCHEDULER_HOST).value_or("");
+    if (host.empty())
+      host = "127.0.0.1";
+    {
+      std::lock_guard lock{mutex_};
+      scheduler_ = spawn_scheduler(node_->system(), "tcp://" + host + ":?");
+    }
+    auto port = node_->publish(scheduler_, host, 0);
+    address_ = "tcp://" + host + ":" + std::to_string(port);
+    caf::anon_send(scheduler_, proto::set_address{address_});
+    spec_.scheduler_address = address_;
+    if (host != "127.0.0.1")
+      spdlog::info("troupe cluster: scheduler at {} (the address the {} plugin asked for)",
+                   address_, plugin);
     auto dashboard = cfg.dashboard;
     if (dashboard_port >= 0)
       dashboard.port = dashboard_port;
     dashboard_ = dashboard_service::start(node_->system(), scheduler_, dashboard);
-    backend_ = std::make_unique<plugin_backend>(plugin, search, options, std::move(cb));
     backend_->start_workers(spec_);
     wait_for_workers(backend_->status().requested, timeout);
   } catch (...) {
@@ -160,6 +168,36 @@ cluster_info plugin_runtime::info(std::chrono::nanoseconds timeout) {
   auto snap = blocking_request<proto::cluster_snapshot>(system(), scheduler(), timeout,
                                                         proto::snapshot_request{}, "info");
   return snapshot_to_info(snap, address_);
+}
+
+cluster_status plugin_runtime::status() {
+  cluster_status out;
+  if (!backend_)
+    return out;
+  auto st = backend_->status();
+  out.requested = st.requested;
+  for (auto& w : st.workers) {
+    cluster_worker_status cw;
+    cw.name = w.id;
+    switch (w.state) {
+      case plugin_worker_state::starting: cw.state = "starting"; break;
+      case plugin_worker_state::running: cw.state = "running"; break;
+      case plugin_worker_state::stopping: cw.state = "stopping"; break;
+      case plugin_worker_state::exited: cw.state = "exited"; break;
+      case plugin_worker_state::failed: cw.state = "failed"; break;
+    }
+    cw.exit_code = w.exit_code;
+    out.workers.push_back(std::move(cw));
+  }
+  return out;
+}
+
+std::string plugin_runtime::job_script() {
+  if (auto text = backend_->query(TROUPE_QUERY_JOB_SCRIPT, &spec_))
+    return *text;
+  throw config_error("troupe: the '" + backend_->name()
+                     + "' cluster plugin submits no jobs, so it has no job script "
+                       "(job_script() is for batch plugins such as 'batch')");
 }
 
 void plugin_runtime::shutdown() {

@@ -31,6 +31,8 @@ public:
   void scale(int n, std::chrono::nanoseconds timeout) override;
   cluster_info info(std::chrono::nanoseconds timeout) override;
   void shutdown() override;
+  cluster_status status() override;
+  std::string job_script() override;
 
 private:
   void wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout);

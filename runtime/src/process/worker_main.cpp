@@ -4,6 +4,10 @@
 #include <cstdlib>
 #include <iostream>
 #include <thread>
+#include <random>
+#include <arpa/inet.h>
+#include <ifaddrs.h>
+#include <netinet/in.h>
 #include <unistd.h>
 
 #include <caf/scoped_actor.hpp>
@@ -39,6 +43,29 @@ std::string data_host_for(const std::string& scheduler_host) {
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
   return host;
+}
+
+// The IPv4 address of a network interface, as --interface names it.
+std::string interface_address(const std::string& name) {
+  ifaddrs* list = nullptr;
+  if (::getifaddrs(&list) != 0)
+    throw usage_error("troupe worker: --interface: cannot list network interfaces");
+  std::string found, known;
+  for (auto* a = list; a; a = a->ifa_next) {
+    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
+      continue;
+    char text[INET_ADDRSTRLEN] = {0};
+    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text,
+                sizeof text);
+    known += (known.empty() ? "" : ", ") + std::string{a->ifa_name};
+    if (found.empty() && name == a->ifa_name)
+      found = text;
+  }
+  ::freeifaddrs(list);
+  if (found.empty())
+    throw usage_error("troupe worker: --interface " + name
+                      + ": no such interface with an IPv4 address (there are: " + known + ")");
+  return found;
 }
 
 enum class ended { stopped, lost, interrupted };
@@ -78,6 +105,12 @@ int worker_main(const std::vector<std::string>& args) {
     ("name", po::value<std::string>(), "worker name (default: HOST-PID)")
     ("load", po::value<std::vector<std::string>>()->composing(),
      "task library (.so) to load; repeatable")
+    ("lifetime", po::value<std::string>(),
+     "retire gracefully after this long, e.g. \"55 min\" (results move to other workers)")
+    ("lifetime-stagger", po::value<std::string>(),
+     "retire up to this much sooner, at random, so workers do not all leave at once")
+    ("interface", po::value<std::string>(),
+     "network interface (e.g. ib0) whose IPv4 address other workers fetch results from")
     ("reconnect-timeout", po::value<std::string>(),
      "how long to keep trying a lost scheduler, e.g. \"30 s\" (default: [worker] reconnect_timeout)")
     ("config", po::value<std::string>(), "TOML configuration file");
@@ -110,7 +143,26 @@ int worker_main(const std::vector<std::string>& args) {
                                               : cfg.worker.memory_limit;
   wc.name = vm->count("name") ? (*vm)["name"].as<std::string>()
                               : (cfg.worker.name.empty() ? default_name() : cfg.worker.name);
-  wc.data_host = data_host_for(sched_host);
+  wc.data_host = vm->count("interface") ? interface_address((*vm)["interface"].as<std::string>())
+                                        : data_host_for(sched_host);
+  if (vm->count("lifetime")) {
+    auto lifetime = std::chrono::duration_cast<std::chrono::nanoseconds>(
+      parse_duration((*vm)["lifetime"].as<std::string>()));
+    auto stagger = vm->count("lifetime-stagger")
+                     ? std::chrono::duration_cast<std::chrono::nanoseconds>(
+                         parse_duration((*vm)["lifetime-stagger"].as<std::string>()))
+                     : std::chrono::nanoseconds{0};
+    if (lifetime.count() <= 0)
+      throw usage_error("troupe worker: --lifetime must be positive, got "
+                        + (*vm)["lifetime"].as<std::string>());
+    if (stagger.count() < 0 || stagger >= lifetime)
+      throw usage_error("troupe worker: --lifetime-stagger must be at least 0 and less than "
+                        "--lifetime, got " + (*vm)["lifetime-stagger"].as<std::string>());
+    // Each worker its own moment in [lifetime - stagger, lifetime].
+    std::random_device seed;
+    std::uniform_int_distribution<std::int64_t> pick{0, stagger.count()};
+    wc.lifetime = lifetime - std::chrono::nanoseconds{pick(seed)};
+  }
   auto reconnect = vm->count("reconnect-timeout")
                      ? std::chrono::duration_cast<std::chrono::nanoseconds>(
                          parse_duration((*vm)["reconnect-timeout"].as<std::string>()))

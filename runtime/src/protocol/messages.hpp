@@ -275,6 +275,9 @@ struct holders {
 // each has handed over its results and stopped).
 struct retire_workers {
   std::vector<std::uint32_t> ids;
+  // 1 (a worker at the end of its lifetime): start only while another
+  // worker can take the results, else once one joins.
+  std::uint32_t when_replaceable = 0;
 };
 
 // client -> scheduler (request; reply: holders with the current worker ids
@@ -340,7 +343,7 @@ TROUPE_INSPECT(cluster_snapshot, x.ids, x.names, x.nthreads, x.memory_limit, x.m
 TROUPE_INSPECT(directory_request, x.dummy)
 TROUPE_INSPECT(who_has, x.keys)
 TROUPE_INSPECT(holders, x.workers)
-TROUPE_INSPECT(retire_workers, x.ids)
+TROUPE_INSPECT(retire_workers, x.ids, x.when_replaceable)
 TROUPE_INSPECT(wait_workers, x.n)
 TROUPE_INSPECT(sync_point, x.client)
 TROUPE_INSPECT(set_address, x.address)

@@ -332,7 +332,10 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       auto rp = self->make_response_promise();
       st.retire_waiters.push_back({rp, r.ids});
       outbox out;
-      st.core.retire_workers(r.ids, out);
+      if (r.when_replaceable)
+        st.core.retire_when_replaceable(r.ids, out);
+      else
+        st.core.retire_workers(r.ids, out);
       flush(self, out);
       // Unknown or already gone ids complete at once.
       answer_retire_waiters(self);

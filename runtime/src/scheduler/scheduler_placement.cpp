@@ -30,8 +30,10 @@ std::uint32_t scheduler_state::join(worker_record w, outbox& out) {
   for (auto f : w.functions)
     can_run_[f][w.id] = 1;
   workers_.push_back(std::move(w));
+  auto id = workers_.back().id;
+  check_lifetime_waiters(out);  // a newcomer takes over from a leaving worker
   dispatch(out);
-  return workers_.back().id;
+  return id;
 }
 
 void scheduler_state::make_ready(std::uint32_t idx) {

@@ -66,6 +66,39 @@ void scheduler_state::retire_workers(const std::vector<std::uint32_t>& ids, outb
   check_retiring(out);
 }
 
+void scheduler_state::retire_when_replaceable(const std::vector<std::uint32_t>& ids,
+                                              outbox& out) {
+  for (auto id : ids)
+    if (std::find(lifetime_waiters_.begin(), lifetime_waiters_.end(), id)
+        == lifetime_waiters_.end())
+      lifetime_waiters_.push_back(id);
+  check_lifetime_waiters(out);
+}
+
+void scheduler_state::check_lifetime_waiters(outbox& out) {
+  std::vector<std::uint32_t> now;
+  std::size_t kept = 0;
+  for (auto id : lifetime_waiters_) {
+    if (id >= workers_.size() || !workers_[id].alive || workers_[id].retiring)
+      continue;  // gone, or retired another way
+    auto& w = workers_[id];
+    bool other = std::any_of(workers_.begin(), workers_.end(), [&](const worker_record& o) {
+      return o.id != id && o.alive && !o.retiring;
+    });
+    if (other || (w.n_keys == 0 && w.processing == 0)) {
+      // Marked here, before the next waiter looks: two workers whose
+      // lifetimes end together do not both count on the other.
+      w.retiring = true;
+      now.push_back(id);
+    } else {
+      lifetime_waiters_[kept++] = id;
+    }
+  }
+  lifetime_waiters_.resize(kept);
+  if (!now.empty())
+    retire_workers(now, out);
+}
+
 void scheduler_state::remove_worker(std::uint32_t id) {
   if (id < workers_.size())
     workers_[id].alive = false;

@@ -105,6 +105,10 @@ public:
                            outbox& out);
   /// Starts retiring: no new work; once idle, their results move to others.
   void retire_workers(const std::vector<std::uint32_t>& ids, outbox& out);
+  /// Retires each as soon as another worker can take its results (at
+  /// once when one can, or when it holds nothing), else when one joins: a
+  /// worker leaving at the end of its lifetime loses nothing.
+  void retire_when_replaceable(const std::vector<std::uint32_t>& ids, outbox& out);
   /// Forgets a worker that stopped (after retiring).
   void remove_worker(std::uint32_t id);
   /// A worker died without warning: its tasks run elsewhere and the results
@@ -209,6 +213,7 @@ private:
   bool drop_holder(std::uint32_t idx, std::uint32_t worker);
   void free_on_holders(std::uint32_t idx, outbox& out);
   void check_retiring(outbox& out);
+  void check_lifetime_waiters(outbox& out);
 
   std::string validate_task(std::uint32_t idx) const;
 
@@ -241,6 +246,7 @@ private:
   std::vector<std::vector<std::uint8_t>> can_run_;
 
   std::vector<worker_record> workers_;  // indexed by worker id
+  std::vector<std::uint32_t> lifetime_waiters_;  // retire once another can take over
   std::uint32_t next_client_ = 0;
   std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> extra_holders_;
   // task -> (client, futures) for clients after the first that want it.

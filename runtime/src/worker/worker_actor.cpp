@@ -282,6 +282,8 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
           start_job(self, std::const_pointer_cast<run_job>(job));
         st.early.clear();
         report_metrics(self);
+        if (st.config.lifetime.count() > 0)
+          self->delayed_send(self, st.config.lifetime, proto::retire_workers{});
       },
       [self](caf::error& e) {
         spdlog::error("troupe worker {}: could not register with the scheduler: {}",
@@ -401,6 +403,18 @@ caf::behavior worker_behavior(worker_actor* self, caf::actor scheduler, worker_c
       return {ok, std::move(out)};
     },
     [self](const proto::tick&) { report_metrics(self); },
+    // Our lifetime is over: the scheduler moves our results to other
+    // workers and then sends shutdown, as for any retired worker.
+    [self](const proto::retire_workers&) {
+      auto& st = self->state;
+      spdlog::info("troupe worker {}: lifetime reached; retiring", st.config.name);
+      self->request(st.scheduler, std::chrono::minutes(10), proto::retire_workers{{st.id}, 1})
+        .then([](const proto::holders&) {},
+              [self](caf::error& e) {
+                spdlog::warn("troupe worker {}: retiring at the end of its lifetime: {}",
+                             self->state.config.name, self->system().render(e));
+              });
+    },
     [self](const proto::shutdown&) { self->quit(caf::exit_reason::user_shutdown); },
   };
 }

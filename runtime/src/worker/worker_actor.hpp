@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <chrono>
 #include <string>
 
 #include <caf/actor.hpp>
@@ -17,6 +18,10 @@ struct worker_config {
   /// Serve results to other processes over a data server on this host
   /// ("" = in-process cluster: peers fetch through the actors).
   std::string data_host;
+  /// After this long the worker asks the scheduler to retire it (its
+  /// results move to other workers, then it stops), as Dask's --lifetime;
+  /// 0: never. Batch jobs use it to leave before their walltime.
+  std::chrono::nanoseconds lifetime{0};
 };
 
 caf::actor spawn_worker(caf::actor_system& sys, caf::actor scheduler, worker_config config);

@@ -248,7 +248,9 @@ TEST(batch_backend, job_script_uses_the_hosts_worker_command_and_address) {
   EXPECT_NE(text.find("#SBATCH --output=/shared/logs/troupe-worker-%j.out\n"), std::string::npos)
     << text;
   EXPECT_NE(text.find("/opt/app/bin/my-app --troupe-worker tcp://10.0.0.5:8786 --nthreads 4 "
-                      "--memory-limit 8589934592 --name troupe-worker-\"${SLURM_JOB_ID}\"-0 &"),
+                      "--memory-limit 8589934592 --name troupe-worker-\"${SLURM_JOB_ID}\"-0 "
+                      // 30 min: retire 3 min (a tenth) before, up to 36 s sooner
+                      "--lifetime 1620 --lifetime-stagger 36 &"),
             std::string::npos)
     << text;
   EXPECT_TRUE(b.job_ids().empty());  // job_script() submits nothing

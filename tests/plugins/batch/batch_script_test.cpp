@@ -245,6 +245,7 @@ TEST(batch_script, worker_launch_line_cannot_inject_shell_code) {
   j.cores = 1;
   j.memory = 64 * MiB;
   j.death_timeout = 0;
+  j.walltime_margin = 0;  // no --lifetime: the line ends with the extra argument
   std::string canary = (dir.path / "pwned").string();
   std::string value = "it's $(touch " + canary + ") `touch " + canary + "` \"q\" $HOME * ;"
                       + " touch " + canary + " &";
@@ -257,6 +258,37 @@ TEST(batch_script, worker_launch_line_cannot_inject_shell_code) {
   EXPECT_FALSE(fs::exists(canary)) << "a worker argument ran a command";
 }
 
+// Workers retire a margin before the walltime (dask-jobqueue users pass
+// --lifetime by hand): a tenth of it, at most 5 minutes, by default, and a
+// fifth of the margin as stagger; 0 or no walltime: no retirement.
+TEST(batch_script, walltime_margin_gives_workers_a_lifetime) {
+  auto tail = [](job_spec j) {
+    j.worker_command = {"w"};
+    auto line = worker_launch_line(j, 0);
+    auto at = line.find(" --name ");
+    return line.substr(line.find(' ', at + 8));
+  };
+  auto j = base(job_system::slurm);
+  j.death_timeout = 0;
+  EXPECT_EQ(tail(j), " --lifetime 3300 --lifetime-stagger 60 &");  // 1 h: 55 min
+  j.walltime = 600;
+  EXPECT_EQ(tail(j), " --lifetime 540 --lifetime-stagger 12 &");
+  j.walltime = 60;
+  j.walltime_margin = 45;
+  EXPECT_EQ(tail(j), " --lifetime 15 --lifetime-stagger 7 &");  // 9 capped at 15 / 2
+  j.walltime_margin = 4;  // a stagger under a second is left out
+  EXPECT_EQ(tail(j), " --lifetime 56 &");
+  j.walltime_margin = 50;  // the stagger stays under half the lifetime
+  EXPECT_EQ(tail(j), " --lifetime 10 --lifetime-stagger 5 &");
+  j.walltime_margin = 0;
+  EXPECT_EQ(tail(j), " &");
+  j.walltime_margin = -1;
+  j.walltime = 0;  // the system's default walltime is unknown: no lifetime
+  EXPECT_EQ(tail(j), " &");
+  j.interface = "ib0";
+  EXPECT_EQ(tail(j), " --interface ib0 &");
+}
+
 // The whole Slurm script under bash: the environment value, the working
 // directory (with spaces and $()) and each argument arrive unchanged, and
 // prologue, workers and epilogue run in order.
@@ -266,6 +298,7 @@ TEST(batch_script, whole_script_runs_and_keeps_values_exact) {
   j.cores = 1;
   j.memory = 64 * MiB;
   j.death_timeout = 0;
+  j.walltime_margin = 0;
   j.env = {{"HOSTILE", hostile}};
   j.local_directory = (dir.path / "work dir $(touch x)").string();
   j.job_script_prologue = {"printf 'env=%s\\n' \"$HOSTILE\""};
@@ -352,6 +385,15 @@ TEST(batch_validate, bad_options_are_named_with_expectation_and_value) {
   j.walltime = -1;
   EXPECT_EQ(rejection(j),
             "batch: option 'walltime' expects seconds >= 0 (0: the system's default), got -1");
+  j = base(job_system::slurm);
+  j.walltime = 60;
+  j.walltime_margin = 60;
+  EXPECT_EQ(rejection(j),
+            "batch: option 'walltime_margin' expects less than the walltime (60 s), got 60 s");
+  j = base(job_system::slurm);
+  j.interface = "eth0;reboot now";
+  EXPECT_EQ(rejection(j), "batch: option 'interface' expects a network interface name such as "
+                          "eth0 or ib0 (at most 15 characters), got \"eth0;reboot now\"");
   j = base(job_system::htcondor);
   j.queue = "normal";
   EXPECT_EQ(rejection(j).substr(0, 42), "batch: option 'queue' expects nothing for ");

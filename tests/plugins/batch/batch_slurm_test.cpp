@@ -1,129 +1,276 @@
-// The batch plugin against the real single-node Slurm and Grid Engine the
-// suite starts (tests/batch_systems/, fixtures `slurm` and `sge`): workers are
-// jobs running this very program (troupe::init in main), so the test has its
-// own main. Every wait has a deadline.
+// The batch plugin against the real single-node Slurm the suite starts
+// (tests/batch_systems/, fixture `slurm`). Workers are Slurm jobs running
+// this very program (troupe::init in batch_systems_main.cpp). Every wait
+// has a deadline.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <cstdio>
+#include <algorithm>
 #include <cstdlib>
+#include <fcntl.h>
+#include <fstream>
 #include <numeric>
+#include <set>
+#include <sstream>
 #include <string>
+#include <thread>
+#include <unistd.h>
 #include <vector>
 
 #include <troupe/troupe.hpp>
+
+#include "batch_system_support.hpp"
+
+using namespace batch_test;
+using namespace std::chrono_literals;
 
 namespace {
 
 long cube(long x) { return x * x * x; }
 TROUPE_TASK(cube);
 
-std::string env(const char* name) {
-  const char* d = std::getenv(name);
-  return d ? d : "";
+// 20 ms of work: a graph of these is still running when a job is killed.
+long slow_cube(long x) {
+  std::this_thread::sleep_for(20ms);
+  return x * x * x;
 }
+TROUPE_TASK(slow_cube);
 
-std::string state_dir() { return env("TROUPE_SLURM_DIR"); }
-
-// The job ids squeue lists (all of them: the fixture's queue is ours alone,
-// the fixture's RESOURCE_LOCK keeps other tests out).
-std::vector<std::string> queued_jobs(const char* command = "squeue --noheader --format=%i 2>&1") {
-  std::vector<std::string> ids;
-  FILE* p = ::popen(command, "r");
-  if (!p)
-    return {"<popen failed>"};
-  char line[256];
-  while (std::fgets(line, sizeof line, p)) {
-    std::string s = line;
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' '))
-      s.pop_back();
-    if (!s.empty())
-      ids.push_back(s);
+// One step of a long chain: 150 ms of work, and one line per run in the
+// file $TROUPE_TEST_RUN_LOG, so the test counts how often steps ran.
+long slow_step(long acc, long i) {
+  std::this_thread::sleep_for(150ms);
+  auto path = env("TROUPE_TEST_RUN_LOG");
+  if (!path.empty()) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      auto line = std::to_string(i) + "\n";  // one write: O_APPEND keeps lines whole
+      [[maybe_unused]] auto n = ::write(fd, line.data(), line.size());
+      ::close(fd);
+    }
   }
-  ::pclose(p);
-  return ids;
+  return acc + i;
 }
+TROUPE_TASK(slow_step);
 
-troupe::cluster_options slurm_options() {
+troupe::cluster_options slurm_options(const std::string& job_name) {
   return {{"system", std::string{"slurm"}},
           {"cores", std::int64_t{1}},
           {"memory", std::string{"256 MiB"}},
-          {"processes", std::int64_t{1}},
           {"queue", std::string{"debug"}},
           {"walltime", std::string{"00:10:00"}},
-          {"log_directory", state_dir() + "/troupe-batch-logs"}};
+          {"job_name", job_name},
+          {"log_directory", slurm_dir() + "/troupe-batch-logs"}};
 }
 
-TEST(batch_slurm, two_workers_as_jobs_compute_and_close_leaves_an_empty_queue) {
-  ASSERT_FALSE(state_dir().empty()) << "TROUPE_SLURM_DIR is not set: run through ctest (fixture slurm)";
-  ASSERT_TRUE(queued_jobs().empty()) << "the fixture's queue is not empty at the start";
+// The Slurm job id in a worker name JOBNAME-JOBID-INDEX.
+std::string job_of(const std::string& worker) {
+  auto end = worker.rfind('-');
+  auto begin = worker.rfind('-', end - 1);
+  return worker.substr(begin + 1, end - begin - 1);
+}
+
+std::set<std::string> jobs_of(const troupe::cluster& c) {
+  std::set<std::string> ids;
+  for (auto& w : c.status().workers)
+    ids.insert(job_of(w.name));
+  return ids;
+}
+
+class batch_slurm : public ::testing::Test {
+protected:
+  void SetUp() override {
+    ASSERT_FALSE(slurm_dir().empty()) << "TROUPE_SLURM_DIR is not set: run through ctest";
+    ASSERT_TRUE(slurm_queue().empty()) << "the fixture's queue is not empty at the start";
+  }
+  // After close(): no job in the queue, no worker process of ours.
+  void expect_nothing_left(const std::string& job_name) {
+    EXPECT_TRUE(slurm_queue().empty()) << "jobs left in the queue after close()";
+    // slurmd reaps a job's processes before squeue stops listing it; allow
+    // the last exit a moment to be seen in /proc.
+    EXPECT_TRUE(wait_until([&] { return worker_processes(job_name + "-").empty(); }, 5s))
+      << worker_processes(job_name + "-").size() << " worker processes left after close()";
+  }
+};
+
+TEST_F(batch_slurm, two_jobs_connect_compute_an_array_and_close_leaves_no_job_or_process) {
+  auto job = unique_job_name("troupe-t");
+  auto [interface, address] = outside_interface();
+  auto opts = slurm_options(job);
+  opts.values["interface"] = interface;
   auto t0 = std::chrono::steady_clock::now();
   {
-    troupe::cluster cluster{"batch", slurm_options(), std::chrono::seconds(120)};
-    cluster.scale(2, std::chrono::seconds(120));
-    double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("scale(2) to two connected workers: %.2f s\n", up);
-    EXPECT_EQ(cluster.info().workers.size(), 2u);
-    EXPECT_EQ(queued_jobs().size(), 2u);
+    troupe::cluster cluster{"batch", opts, 120s};
+    // The scheduler listens where jobs on other nodes would reach it.
+    EXPECT_EQ(cluster.scheduler_address().rfind("tcp://" + address + ":", 0), 0u)
+      << cluster.scheduler_address() << " is not on " << interface;
+    cluster.scale(2, 120s);
+    std::printf("scale(2) to two connected workers: %.2f s\n", since(t0));
+    auto info = cluster.info();
+    ASSERT_EQ(info.workers.size(), 2u);
+    for (auto& w : info.workers) {
+      EXPECT_EQ(w.name.rfind(job + "-", 0), 0u) << w.name;
+      EXPECT_EQ(w.data_address.rfind(address + ":", 0), 0u) << w.data_address;
+    }
+    EXPECT_EQ(slurm_queue().size(), 2u);
+    ASSERT_TRUE(wait_until([&] { return cluster.status().count("running") == 2; }, 10s));
+    std::ostringstream printed;
+    printed << cluster;
+    EXPECT_NE(printed.str().find("batch workers: requested 2, running 2"), std::string::npos)
+      << printed.str();
+
     troupe::client client{cluster};
+    // Seed 000's expression on a smaller array, against plain loops.
+    auto x = troupe::random::uniform({240, 240}, {60, 60}, 0.0, 1.0, {.seed = 7});
+    auto dense = x.compute(client);
+    auto z = (x + x.T())["::2, 40:"].mean(1).compute(client);
+    ASSERT_EQ(z.size(), 120u);
+    for (int i = 0; i < 120; ++i) {
+      double acc = 0;
+      for (int j = 40; j < 240; ++j)
+        acc += dense(2 * i, j) + dense(j, 2 * i);
+      ASSERT_NEAR(z(i), acc / 200, 1e-12) << "row " << i;
+    }
     std::vector<long> xs(500);
     std::iota(xs.begin(), xs.end(), 0L);
     auto got = client.gather(client.map(cube, xs));
-    for (long x : xs)
-      ASSERT_EQ(got[static_cast<std::size_t>(x)], x * x * x);
+    for (long v : xs)
+      ASSERT_EQ(got[static_cast<std::size_t>(v)], v * v * v);
     client.close();
     auto t1 = std::chrono::steady_clock::now();
     cluster.close();
-    double down = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    std::printf("close() to an empty queue: %.2f s\n", down);
+    std::printf("close() to an empty queue: %.2f s\n", since(t1));
   }
-  EXPECT_TRUE(queued_jobs().empty()) << "jobs left in the queue after close()";
+  expect_nothing_left(job);
 }
 
-// Grid Engine's qstat prints nothing when the user has no job.
-TEST(batch_sge, two_workers_as_jobs_compute_and_close_leaves_an_empty_queue) {
-  auto dir = env("TROUPE_SGE_DIR");
-  ASSERT_FALSE(dir.empty()) << "TROUPE_SGE_DIR is not set: run through ctest (fixture sge)";
-  const char* qstat = "qstat 2>&1";
-  ASSERT_TRUE(queued_jobs(qstat).empty()) << "the fixture's queue is not empty at the start";
-  auto t0 = std::chrono::steady_clock::now();
+TEST_F(batch_slurm, scale_down_cancels_the_newest_job_and_keeps_every_result) {
+  auto job = unique_job_name("troupe-t");
   {
-    troupe::cluster cluster{"batch",
-                            {{"system", std::string{"sge"}},
-                             {"cores", std::int64_t{1}},
-                             {"memory", std::string{"256 MiB"}},
-                             {"processes", std::int64_t{1}},
-                             {"queue", std::string{"all.q"}},
-                             {"walltime", std::string{"00:10:00"}},
-                             {"log_directory", dir + "/troupe-batch-logs"}},
-                            std::chrono::seconds(120)};
-    cluster.scale(2, std::chrono::seconds(120));
-    double up = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    std::printf("scale(2) to two connected workers: %.2f s\n", up);
-    EXPECT_EQ(cluster.info().workers.size(), 2u);
+    troupe::cluster cluster{"batch", slurm_options(job), 120s};
+    cluster.scale(2, 120s);
     troupe::client client{cluster};
-    std::vector<long> xs(500);
+    std::vector<long> xs(200);
     std::iota(xs.begin(), xs.end(), 0L);
-    auto got = client.gather(client.map(cube, xs));
-    for (long x : xs)
-      ASSERT_EQ(got[static_cast<std::size_t>(x)], x * x * x);
+    auto futures = client.map(cube, xs);
+    client.gather(futures);  // results now on both workers
+    auto completed = cluster.info().completed;
+    auto jobs = jobs_of(cluster);
+    ASSERT_EQ(jobs.size(), 2u);
+    auto oldest = std::min_element(jobs.begin(), jobs.end(), [](auto& a, auto& b) {
+      return std::stol(a) < std::stol(b);
+    });
+    cluster.scale(1, 60s);
+    EXPECT_TRUE(wait_until([&] { return slurm_queue() == std::vector<std::string>{*oldest}; }, 30s))
+      << "the queue should hold only the older job " << *oldest;
+    EXPECT_EQ(cluster.info().workers.size(), 1u);
+    // The retired worker handed its results over: nothing ran again.
+    auto again = client.gather(futures);
+    for (long v : xs)
+      ASSERT_EQ(again[static_cast<std::size_t>(v)], v * v * v);
+    EXPECT_EQ(cluster.info().completed, completed);
+    cluster.scale(0, 60s);
+    EXPECT_TRUE(wait_until([] { return slurm_queue().empty(); }, 30s));
+    EXPECT_EQ(cluster.info().workers.size(), 0u);
     client.close();
-    auto t1 = std::chrono::steady_clock::now();
-    cluster.close();
-    double down = std::chrono::duration<double>(std::chrono::steady_clock::now() - t1).count();
-    std::printf("close() to an empty queue: %.2f s\n", down);
   }
-  auto left = queued_jobs(qstat);
-  std::string listed;
-  for (auto& l : left)
-    listed += l + "\n";
-  EXPECT_TRUE(left.empty()) << "jobs left in the queue after close():\n" << listed;
+  expect_nothing_left(job);
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  troupe::init(argc, argv);  // as a Slurm job's worker: serves tasks, never returns
-  ::testing::InitGoogleTest(&argc, argv);
-  return RUN_ALL_TESTS();
+TEST_F(batch_slurm, a_job_killed_with_scancel_mid_graph_loses_nothing) {
+  auto job = unique_job_name("troupe-t");
+  {
+    troupe::cluster cluster{"batch", slurm_options(job), 120s};
+    cluster.scale(2, 120s);
+    troupe::client client{cluster};
+    std::vector<long> xs(300);  // 6 s of work on two workers
+    std::iota(xs.begin(), xs.end(), 0L);
+    auto futures = client.map(slow_cube, xs);
+    ASSERT_TRUE(wait_until([&] { return cluster.info().completed >= 60; }, 60s));
+    auto jobs = jobs_of(cluster);
+    ASSERT_EQ(jobs.size(), 2u);
+    auto victim = *std::max_element(jobs.begin(), jobs.end(), [](auto& a, auto& b) {
+      return std::stol(a) < std::stol(b);
+    });
+    ASSERT_EQ(std::system(("scancel " + victim).c_str()), 0);
+    auto got = client.gather(futures);
+    for (long v : xs)
+      ASSERT_EQ(got[static_cast<std::size_t>(v)], v * v * v);
+    // The plugin saw the job go; without a walltime it is not replaced.
+    EXPECT_TRUE(wait_until([&] { return cluster.status().count("running") == 1; }, 30s));
+    EXPECT_EQ(slurm_queue().size(), 1u);
+    client.close();
+  }
+  expect_nothing_left(job);
 }
+
+TEST_F(batch_slurm, a_job_that_cannot_start_in_a_bad_queue_is_a_clear_error) {
+  auto opts = slurm_options(unique_job_name("troupe-t"));
+  opts.values["queue"] = std::string{"nosuchpartition"};
+  troupe::cluster cluster{"batch", opts, 60s};
+  try {
+    cluster.scale(1, 60s);
+    FAIL() << "scale(1) into a partition that does not exist succeeded";
+  } catch (const troupe::error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("sbatch"), std::string::npos) << what;
+    EXPECT_NE(what.find("nosuchpartition"), std::string::npos) << what;
+    EXPECT_NE(what.find("nvalid partition"), std::string::npos) << what;  // Slurm's own words
+  }
+  EXPECT_TRUE(slurm_queue().empty());
+}
+
+// A computation longer than one job's lifetime: workers retire before the
+// walltime, their results move to the others, the plugin submits
+// replacements, and no step runs twice.
+TEST_F(batch_slurm, workers_retire_before_the_walltime_and_are_replaced_without_recomputation) {
+  auto job = unique_job_name("troupe-t");
+  auto log = slurm_dir() + "/runs-" + std::to_string(::getpid()) + ".log";
+  std::remove(log.c_str());
+  auto opts = slurm_options(job);
+  opts.values["walltime"] = std::string{"00:01:00"};
+  opts.values["walltime_margin"] = std::string{"40 s"};  // lifetime 20 s, stagger 8 s
+  opts.values["env"] = "TROUPE_TEST_RUN_LOG=" + log;
+  constexpr long chains = 2, steps = 200;  // 2 x 30 s of steps
+  {
+    troupe::cluster cluster{"batch", opts, 120s};
+    EXPECT_NE(cluster.job_script().find(" --lifetime 20 --lifetime-stagger 8 &"),
+              std::string::npos)
+      << cluster.job_script();
+    cluster.scale(2, 120s);
+    troupe::client client{cluster};
+    auto step = troupe::delay(slow_step);
+    std::vector<troupe::delayed<long>> ends;
+    for (long c = 0; c < chains; ++c) {
+      auto acc = step(0L, c * 1000);
+      for (long i = 1; i < steps; ++i)
+        acc = step(acc, c * 1000 + i);
+      ends.push_back(acc);
+    }
+    auto t0 = std::chrono::steady_clock::now();
+    auto got = client.gather(client.compute(ends));
+    double took = since(t0);
+    for (long c = 0; c < chains; ++c) {
+      long want = 0;
+      for (long i = 0; i < steps; ++i)
+        want += c * 1000 + i;
+      EXPECT_EQ(got[static_cast<std::size_t>(c)], want) << "chain " << c;
+    }
+    auto jobs = jobs_of(cluster);
+    std::printf("%ld steps in %.1f s on %zu jobs of 20 s lifetime\n", chains * steps, took,
+                jobs.size());
+    EXPECT_GT(took, 20.0) << "the computation should outlive a job's lifetime";
+    EXPECT_GE(jobs.size(), 3u) << "no job was replaced";
+    std::ifstream in{log};
+    std::vector<long> ran;
+    for (long v; in >> v;)
+      ran.push_back(v);
+    EXPECT_EQ(ran.size(), static_cast<std::size_t>(chains * steps))
+      << "steps ran " << ran.size() << " times for " << chains * steps << " steps";
+    std::sort(ran.begin(), ran.end());
+    EXPECT_EQ(std::adjacent_find(ran.begin(), ran.end()), ran.end()) << "a step ran twice";
+    client.close();
+  }
+  expect_nothing_left(job);
+}
+
+}  // namespace

@@ -178,7 +178,8 @@ static const troupe_plugin_table table = {
     c_stop_all,
     c_status,
     c_destroy,
-    c_describe_worker};
+    c_describe_worker,
+    NULL /* query: this plugin answers no questions (no job script) */};
 #endif
 
 #ifndef BROKEN_NO_NEGOTIATE

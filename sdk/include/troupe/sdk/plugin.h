@@ -250,7 +250,24 @@ typedef struct troupe_plugin_table {
    * worker. An unknown id is TROUPE_ERR_UNKNOWN_WORKER. */
   int (*describe_worker)(troupe_backend* backend, const char* worker_id,
                          troupe_worker_info* out, troupe_error* err);
+
+  /* Answers a question whose answer is text, by calling sink once with it
+   * (the text need not be NUL-terminated; it is valid only during that
+   * call). A question the backend does not answer is TROUPE_ERR_NOT_SUPPORTED.
+   * The questions are the TROUPE_QUERY_* below. */
+  int (*query)(troupe_backend* backend, const char* what, const troupe_launch_spec* spec,
+               void (*sink)(void* sink_ctx, const char* text, size_t size), void* sink_ctx,
+               troupe_error* err);
 } troupe_plugin_table;
+
+/* query(): the exact text a worker started with `spec` runs, e.g. a batch
+ * job script (Dask's cluster.job_script()). */
+#define TROUPE_QUERY_JOB_SCRIPT "job_script"
+/* query(): the host name or address the host's scheduler should listen on
+ * so that the backend's workers reach it (e.g. the address of a network
+ * interface the compute nodes see); "" leaves it to the host (loopback).
+ * Asked before the scheduler starts; `spec` is NULL. */
+#define TROUPE_QUERY_SCHEDULER_HOST "scheduler_host"
 
 /* The smallest table a v1 host accepts: everything up to `destroy`. */
 #define TROUPE_PLUGIN_TABLE_V1_MIN_SIZE \

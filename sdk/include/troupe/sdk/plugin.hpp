@@ -26,6 +26,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -284,6 +285,15 @@ public:
         return w;
     return std::nullopt;
   }
+  /// The exact text a worker started with `spec` runs (a batch job's
+  /// script). Default: TROUPE_ERR_NOT_SUPPORTED.
+  virtual std::string job_script(const launch_spec& spec) const {
+    (void)spec;
+    throw plugin_error(TROUPE_ERR_NOT_SUPPORTED, "this backend has no job script");
+  }
+  /// Where the host's scheduler should listen so that this backend's
+  /// workers reach it; "" (the default) leaves it to the host (loopback).
+  virtual std::string scheduler_host() const { return {}; }
 
   const host_api& host() const noexcept { return host_; }
 
@@ -401,6 +411,28 @@ inline int describe_worker(troupe_backend* b, const char* id, troupe_worker_info
   });
 }
 
+inline int query(troupe_backend* b, const char* what, const troupe_launch_spec* spec,
+                 void (*sink)(void*, const char*, std::size_t), void* sink_ctx,
+                 troupe_error* err) noexcept {
+  return guard(err, [&] {
+    if (!what || !sink)
+      throw plugin_error(TROUPE_ERR_INVALID_ARGUMENT, "query: NULL argument");
+    std::string_view q{what};
+    std::string answer;
+    if (q == TROUPE_QUERY_JOB_SCRIPT) {
+      if (!spec)
+        throw plugin_error(TROUPE_ERR_INVALID_ARGUMENT, "query job_script: NULL launch spec");
+      answer = self(b).job_script(launch_spec::from_c(spec));
+    } else if (q == TROUPE_QUERY_SCHEDULER_HOST) {
+      answer = self(b).scheduler_host();
+    } else {
+      throw plugin_error(TROUPE_ERR_NOT_SUPPORTED,
+                         "query: unknown question '" + std::string{q} + "'");
+    }
+    sink(sink_ctx, answer.data(), answer.size());
+  });
+}
+
 inline void destroy(troupe_backend* b) noexcept {
   try {
     delete reinterpret_cast<backend*>(b);
@@ -443,6 +475,7 @@ troupe_plugin_table make_table(const char* name, const char* description,
   t.status = &get_status;
   t.destroy = &destroy;
   t.describe_worker = &detail::describe_worker;
+  t.query = &detail::query;
   return t;
 }
 
