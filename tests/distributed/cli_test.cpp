@@ -168,6 +168,13 @@ TEST(cli, worker_arguments_are_checked) {
                      "address 'notanaddress' is not of the form tcp://host:port");
   expect_usage_error({"worker", "http://127.0.0.1:80"}, "only tcp://host:port");
   expect_usage_error({"info", "notanaddress"}, "notanaddress");
+  expect_usage_error({"worker", "tcp://127.0.0.1:1", "--lifetime", "0"},
+                     "--lifetime must be positive, got 0");
+  expect_usage_error({"worker", "tcp://127.0.0.1:1", "--lifetime", "10 s", "--lifetime-stagger",
+                      "20 s"},
+                     "--lifetime-stagger must be at least 0 and less than --lifetime, got 20 s");
+  expect_usage_error({"worker", "tcp://127.0.0.1:1", "--interface", "nosuchif0"},
+                     "--interface nosuchif0: no such interface with an IPv4 address (there are: lo");
 }
 
 TEST(cli, a_worker_without_a_scheduler_exits_3_at_once) {

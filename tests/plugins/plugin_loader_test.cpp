@@ -160,6 +160,7 @@ TEST(plugin_loader, an_older_smaller_table_loads_without_the_optional_slot) {
     EXPECT_EQ(e.code(), TROUPE_ERR_NOT_SUPPORTED);
     EXPECT_THAT(e.what(), HasSubstr("does not support describe_worker"));
   }
+  EXPECT_FALSE(b.query(TROUPE_QUERY_JOB_SCRIPT, nullptr));  // no query slot either
   // The required slots work as usual.
   b.start_workers({}, 2);
   EXPECT_EQ(log.count(worker_event::kind::started), 2U);
@@ -177,6 +178,20 @@ TEST(plugin_loader, a_full_table_offers_the_optional_slot) {
   auto s = b.status();
   ASSERT_EQ(s.workers.size(), 1U);
   EXPECT_EQ(s.workers[0].id, "c-summary");
+}
+
+// The query slot: the C++ helper answers TROUPE_QUERY_SCHEDULER_HOST with
+// the backend's scheduler_host() ("" by default) and refuses a job script
+// and an unknown question as not supported, which the host sees as "none".
+TEST(plugin_loader, query_answers_what_the_backend_overrides_and_nothing_else) {
+  plugin_backend local{"local", {}, {}};
+  EXPECT_EQ(local.query(TROUPE_QUERY_SCHEDULER_HOST), std::optional<std::string>{""});
+  plugin_launch_spec spec;
+  spec.scheduler_address = "tcp://127.0.0.1:1";
+  EXPECT_FALSE(local.query(TROUPE_QUERY_JOB_SCRIPT, &spec));
+  EXPECT_FALSE(local.query("no such question"));
+  plugin_backend c{test_plugin("cplugin"), {}, token()};  // a C table with a NULL query
+  EXPECT_FALSE(c.query(TROUPE_QUERY_SCHEDULER_HOST));
 }
 
 TEST(plugin_loader, a_failing_create_is_a_config_error_with_the_plugins_message) {

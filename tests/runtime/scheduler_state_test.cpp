@@ -269,6 +269,65 @@ TEST_F(scheduler_state_test, a_retiring_worker_hands_its_results_over_before_it_
   EXPECT_EQ(s.workers()[on].n_keys, 0u);
 }
 
+// --lifetime: the last worker holding results waits for a newcomer instead
+// of losing them; the newcomer's arrival starts the hand-over.
+TEST_F(scheduler_state_test, a_worker_at_its_lifetime_waits_for_another_to_take_its_results) {
+  outbox out;
+  auto w0 = s.add_worker("w0", 1, 0, out);
+  auto c = s.add_client();
+  auto [a, on] = run_one(c, 64);
+  ASSERT_EQ(on, w0);
+  outbox o1;
+  s.retire_when_replaceable({w0}, o1);
+  EXPECT_FALSE(s.workers()[w0].retiring);  // nobody to hand over to: keeps working
+  EXPECT_TRUE(o1.moves.empty());
+  EXPECT_TRUE(o1.retired.empty());
+  EXPECT_TRUE(o1.updates.empty());  // and nothing erred
+  outbox o2;
+  auto w1 = s.add_worker("w1", 1, 0, o2);
+  EXPECT_TRUE(s.workers()[w0].retiring);
+  ASSERT_EQ(o2.moves.size(), 1u);
+  EXPECT_EQ(o2.moves[0].from, w0);
+  EXPECT_EQ(o2.moves[0].to, w1);
+  EXPECT_EQ(o2.moves[0].keys, std::vector<task_key>{a});
+  outbox o3;
+  s.acquired(proto::acquired{w1, {a}, {64}}, o3);
+  EXPECT_EQ(o3.retired, std::vector<std::uint32_t>{w0});
+  EXPECT_EQ(s.holder_of(a), w1);
+}
+
+// Two workers whose lifetimes end together: one hands over to the other,
+// which waits for the next newcomer; an idle worker with nothing leaves.
+TEST_F(scheduler_state_test, two_workers_at_their_lifetime_do_not_both_count_on_the_other) {
+  outbox out;
+  auto w0 = s.add_worker("w0", 1, 0, out);
+  auto w1 = s.add_worker("w1", 1, 0, out);
+  auto c = s.add_client();
+  auto [a, on] = run_one(c, 64);
+  auto other = on == w0 ? w1 : w0;
+  outbox o1;
+  s.retire_when_replaceable({on, other}, o1);
+  EXPECT_TRUE(s.workers()[on].retiring);
+  EXPECT_FALSE(s.workers()[other].retiring);
+  ASSERT_EQ(o1.moves.size(), 1u);
+  EXPECT_EQ(o1.moves[0].to, other);
+  outbox o2;
+  s.acquired(proto::acquired{other, {a}, {64}}, o2);
+  EXPECT_EQ(o2.retired, std::vector<std::uint32_t>{on});
+  EXPECT_FALSE(s.workers()[other].retiring);  // now holds a, and nobody else is open
+  outbox o3;
+  auto w2 = s.add_worker("w2", 1, 0, o3);
+  EXPECT_TRUE(s.workers()[other].retiring);
+  ASSERT_EQ(o3.moves.size(), 1u);
+  EXPECT_EQ(o3.moves[0].to, w2);
+  // A worker that holds nothing leaves at once.
+  outbox o4;
+  auto w3 = s.add_worker("w3", 1, 0, o4);
+  outbox o5;
+  s.retire_when_replaceable({w3}, o5);
+  EXPECT_EQ(o5.retired, std::vector<std::uint32_t>{w3});
+}
+
 TEST_F(scheduler_state_test, two_clients_keep_a_shared_key_until_both_release) {
   outbox out;
   auto w = s.add_worker("w", 1, 0, out);

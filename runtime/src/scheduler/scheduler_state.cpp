@@ -82,10 +82,15 @@ void scheduler_state::check_lifetime_waiters(outbox& out) {
     if (id >= workers_.size() || !workers_[id].alive || workers_[id].retiring)
       continue;  // gone, or retired another way
     auto& w = workers_[id];
-    bool other = std::any_of(workers_.begin(), workers_.end(), [&](const worker_record& o) {
-      return o.id != id && o.alive && !o.retiring;
-    });
-    if (other || (w.n_keys == 0 && w.processing == 0)) {
+    bool other = false, handing_over = false;
+    for (auto& o : workers_)
+      if (o.id != id && o.alive) {
+        other = other || !o.retiring;
+        handing_over = handing_over || o.retiring;
+      }
+    // Holding nothing, it may leave alone, unless a retiring worker may
+    // yet need it as the receiver of its results.
+    if (other || (w.n_keys == 0 && w.processing == 0 && !handing_over)) {
       // Marked here, before the next waiter looks: two workers whose
       // lifetimes end together do not both count on the other.
       w.retiring = true;
