@@ -59,6 +59,8 @@ bench: build
 	@tools/install-deps --bench
 	$(BUILD)/tools/bench/troupe-bench
 	$(BUILD)/tools/bench/troupe-dashboard-bench
+	tools/bench/batch_bench.sh slurm $(BUILD)
+	tools/bench/batch_bench.sh sge $(BUILD)
 	tools/bench/dask_compare.py --troupe $(BUILD)/tools/bench/troupe-bench --tree-leaves 8192
 
 install: build

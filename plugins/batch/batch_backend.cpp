@@ -456,7 +456,12 @@ void batch_backend::poll_loop() {
   const auto sys = settings_.spec.system;
   std::unique_lock lock{mutex_};
   for (;;) {
-    poll_wake_.wait_for(lock, settings_.poll_interval, [&] { return quit_ || poll_now_; });
+    // While stopping, jobs leaving the queue are what stop_all waits for:
+    // look more often than the configured interval.
+    auto interval = stopping_ ? std::min<std::chrono::milliseconds>(settings_.poll_interval,
+                                                                     std::chrono::milliseconds(100))
+                              : settings_.poll_interval;
+    poll_wake_.wait_for(lock, interval, [&] { return quit_ || poll_now_; });
     if (quit_)
       return;
     poll_now_ = false;
