@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 #include <utility>
 
 #include <arpa/inet.h>
@@ -191,10 +192,10 @@ void batch_backend::scale(const sdk::launch_spec& spec, std::uint32_t n) {
     last_spec_ = spec;
     stopping_ = false;
     for (auto& j : jobs_)
-      live_jobs += live(j) && !j.cancel_requested;
+      live_jobs += live(j) && !j.cancel_requested && !j.scheduler;
     // Newest first: the host retired the newest workers before calling.
     for (auto it = jobs_.rbegin(); it != jobs_.rend() && live_jobs - surplus.size() > needed; ++it)
-      if (live(*it) && !it->cancel_requested) {
+      if (live(*it) && !it->cancel_requested && !it->scheduler) {
         it->cancel_requested = true;
         surplus.push_back(it->id);
       }
@@ -321,6 +322,89 @@ std::string batch_backend::scheduler_host() const {
               + "' does not resolve; the scheduler listens on loopback, which only jobs on "
                 "this machine reach (set 'interface' or 'scheduler_host')");
   return {};
+}
+
+std::string batch_backend::start_scheduler(const sdk::launch_spec& launch) {
+  if (!settings_.scheduler_in_job)
+    return {};
+  auto s = settings_.spec;
+  s.role = job_role::scheduler;
+  s.cores = 1;
+  s.processes = 1;
+  s.memory = std::max<std::uint64_t>(s.memory / static_cast<std::uint64_t>(settings_.spec.processes),
+                                     1024 * 1024);
+  s.job_name += "-scheduler";
+  s.walltime_margin = 0;
+  s.worker_command = settings_.scheduler_command.empty() ? launch.argv : settings_.scheduler_command;
+  for (const auto& kv : launch.env) {
+    auto eq = kv.find('=');
+    if (eq != std::string::npos && eq > 0)
+      s.env.emplace(kv.substr(0, eq), kv.substr(eq + 1));
+  }
+  if (s.log_directory.empty())
+    throw sdk::plugin_error(TROUPE_ERR_INVALID_ARGUMENT,
+                            "batch: scheduler_placement = \"job\" needs log_directory: the "
+                            "scheduler job writes its address there, for this host to read");
+  std::uint64_t seq;
+  {
+    std::lock_guard lock{mutex_};
+    seq = next_seq_++;
+  }
+  s.scheduler_file = s.log_directory + "/" + s.job_name + "-" + std::to_string(::getpid()) + "-"
+                     + std::to_string(seq) + ".address";
+  try {
+    validate(s);
+  } catch (const std::invalid_argument& e) {
+    throw sdk::plugin_error(TROUPE_ERR_INVALID_ARGUMENT, e.what());
+  }
+  std::error_code ec;
+  fs::create_directories(s.log_directory, ec);
+  fs::remove(s.scheduler_file, ec);
+  std::string id;
+  try {
+    id = submit_one(s, seq);
+  } catch (const std::exception& e) {
+    throw sdk::plugin_error(TROUPE_ERR_FAILED, std::string{"batch: the scheduler job: "} + e.what());
+  }
+  host().info("batch: submitted scheduler job " + id + "; waiting for " + s.scheduler_file);
+  {
+    job j;
+    j.id = id;
+    j.scheduler = true;
+    std::lock_guard lock{mutex_};
+    jobs_.push_back(std::move(j));
+  }
+  // Until the job writes its address, or ends, or the time is up. The
+  // poller keeps the job's state; a job that ended cannot write any more.
+  auto deadline = std::chrono::steady_clock::now() + settings_.scheduler_timeout;
+  auto ended = [&] {
+    std::lock_guard lock{mutex_};
+    for (auto& j : jobs_)
+      if (j.id == id)
+        return !live(j);
+    return true;
+  };
+  for (;;) {
+    std::ifstream in{s.scheduler_file};
+    std::string address;
+    if (in && std::getline(in, address) && address.rfind("tcp://", 0) == 0)
+      return address;
+    if (ended())
+      throw sdk::plugin_error(TROUPE_ERR_FAILED,
+                              "batch: the scheduler job " + id + " ended before it wrote "
+                                + s.scheduler_file + "; its log:\n"
+                                + log_tail(log_files(s, id)));
+    if (std::chrono::steady_clock::now() > deadline) {
+      cancel({id});
+      throw sdk::plugin_error(
+        TROUPE_ERR_FAILED,
+        "batch: the scheduler job " + id + " did not write " + s.scheduler_file + " within "
+          + std::to_string(settings_.scheduler_timeout.count() / 1000)
+          + " s (scheduler_timeout); it was cancelled (still pending in the queue? see squeue, "
+            "qstat or bjobs)");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 std::string batch_backend::job_script(const sdk::launch_spec& spec) const {
@@ -520,7 +604,7 @@ void batch_backend::replace_ended_jobs() {
     auto needed = (static_cast<std::size_t>(requested_) + per_job - 1) / per_job;
     std::size_t live_jobs = 0;
     for (auto& j : jobs_)
-      live_jobs += live(j) && !j.cancel_requested;
+      live_jobs += live(j) && !j.cancel_requested && !j.scheduler;
     if (live_jobs >= needed)
       return;
     missing = needed - live_jobs;
@@ -589,7 +673,7 @@ void batch_backend::update_locked(job& j, job_state st, std::vector<event>& even
         auto margin = effective_walltime_margin(settings_.spec);
         auto lifetime = settings_.spec.walltime - margin;  // before the stagger
         auto ran_for = std::chrono::steady_clock::now() - j.running_since;
-        if (margin > 0 && ran_for >= std::chrono::seconds(lifetime) / 2)
+        if (!j.scheduler && margin > 0 && ran_for >= std::chrono::seconds(lifetime) / 2)
           replace_pending_ = true;
       }
       else

@@ -45,6 +45,10 @@ public:
   /// machine's name when it resolves (jobs on other nodes reach it), else
   /// "" (loopback, with a warning).
   std::string scheduler_host() const override;
+  /// scheduler_placement = "job": submits a job that runs `scheduler.argv`
+  /// (or the scheduler_command option) and returns the address it writes
+  /// to a file under log_directory; "" otherwise (the host runs it).
+  std::string start_scheduler(const sdk::launch_spec& scheduler) override;
   /// The same for the launch spec of the last start_workers/scale call;
   /// std::logic_error before there was one.
   std::string job_script() const;
@@ -66,6 +70,7 @@ private:
     int missing = 0;                         // polls in a row without it, before seen
     std::chrono::steady_clock::time_point running_since;  // first seen running
     ending end = ending::none;
+    bool scheduler = false;                  // the cluster's scheduler, no workers
   };
   struct event {
     std::string worker;

@@ -212,6 +212,21 @@ std::string header(const job_spec& s, const std::vector<std::string>& generated)
   return out;
 }
 
+// A scheduler job's one process: any free port, on the interface's address
+// or the node's name, telling the submitting host where through the file.
+std::string scheduler_launch_line(const job_spec& s) {
+  std::string line;
+  for (const auto& a : s.worker_command)
+    line += shell_quote(a) + " ";
+  if (!s.interface.empty())  // also the dashboard's address
+    line += "--interface " + shell_quote(s.interface);
+  else
+    line += "--host \"$(hostname)\" --dashboard-host \"$(hostname)\"";
+  line += " --port 0 --dashboard-port 0 --scheduler-file "
+          + shell_quote(s.scheduler_file);
+  return line + " &";
+}
+
 // The bash script each system runs (HTCondor: the executable), directives
 // included for the systems that read them from it.
 std::string bash_script(const job_spec& s, const std::string& directives) {
@@ -224,8 +239,12 @@ std::string bash_script(const job_spec& s, const std::string& directives) {
     auto dir = shell_quote(s.local_directory);
     out += "mkdir -p -- " + dir + " && cd -- " + dir + " || exit 1\n";
   }
-  for (int i = 0; i < s.processes; ++i)
-    out += worker_launch_line(s, i) + "\n";
+  if (s.role == job_role::scheduler) {
+    out += scheduler_launch_line(s) + "\n";
+  } else {
+    for (int i = 0; i < s.processes; ++i)
+      out += worker_launch_line(s, i) + "\n";
+  }
   out += "wait\n";
   for (const auto& l : s.job_script_epilogue)
     out += l + "\n";

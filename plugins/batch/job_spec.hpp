@@ -14,6 +14,10 @@ namespace troupe::batch_plugin {
 
 enum class job_system { slurm, sge, pbs, lsf, htcondor };
 
+/// What a job runs: `processes` workers, or the cluster's scheduler (the
+/// option scheduler_placement = "job").
+enum class job_role { workers, scheduler };
+
 struct job_spec {
   job_system system = job_system::slurm;
 
@@ -45,7 +49,11 @@ struct job_spec {
   /// chosen by the plugin (see batch_backend::scheduler_host).
   std::string interface;
   std::map<std::string, std::string> env;
-  std::string scheduler_address;  ///< "tcp://host:port"
+  std::string scheduler_address;  ///< "tcp://host:port" (workers jobs)
+  job_role role = job_role::workers;
+  /// A scheduler job: worker_command is the scheduler's argv, which writes
+  /// its address to this file (on a file system the submitting host sees).
+  std::string scheduler_file;
   std::vector<std::string> submit_command_extra;  ///< arguments for sbatch/qsub/bsub/...
 
   // Not in dask-jobqueue:

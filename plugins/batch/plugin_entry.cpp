@@ -43,6 +43,13 @@ TROUPE_PLUGIN(
   sdk::string_option("scheduler_host", "",
                      "host name or address the scheduler listens on and jobs connect to "
                      "(overrides interface for the scheduler)"),
+  sdk::string_option("scheduler_placement", "local",
+                     "\"local\": the scheduler runs in the submitting process; \"job\": as a "
+                     "batch job of its own"),
+  sdk::string_option("scheduler_command", "",
+                     "scheduler job's argv; \"\": the host program's own scheduler mode"),
+  sdk::duration_option("scheduler_timeout", "5 min",
+                       "how long to wait for the scheduler job to start and give its address"),
   sdk::duration_option("walltime_margin", nullptr,
                        "workers retire this long before the walltime and are replaced; 0: "
                        "never; default min(5 min, walltime / 10)"),

@@ -167,6 +167,13 @@ plugin_settings read_options(const sdk::options& opts) {
   s.command_timeout = millis(opts, "command_timeout", s.command_timeout);
   s.stop_timeout = millis(opts, "stop_timeout", s.stop_timeout);
   s.scheduler_host = opts.get_string("scheduler_host", "");
+  auto placement = opts.get_string("scheduler_placement", "local");
+  if (placement != "local" && placement != "job")
+    bad("scheduler_placement", "\"local\" (in the submitting process) or \"job\" (a batch job "
+        "of its own)", placement);
+  s.scheduler_in_job = placement == "job";
+  s.scheduler_command = argv_option(opts.get_string("scheduler_command", ""));
+  s.scheduler_timeout = millis(opts, "scheduler_timeout", s.scheduler_timeout);
   return s;
 }
 

@@ -32,6 +32,10 @@ struct plugin_settings {
   /// Where the host's scheduler listens ("" : the address of `interface`,
   /// else this machine's name).
   std::string scheduler_host;
+  /// scheduler_placement = "job": the scheduler runs as a batch job.
+  bool scheduler_in_job = false;
+  std::vector<std::string> scheduler_command;  ///< "" : the host's program
+  std::chrono::milliseconds scheduler_timeout{300000};
 };
 
 /// Reads the options. Throws std::invalid_argument "batch: option 'KEY'

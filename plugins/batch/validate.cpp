@@ -157,8 +157,12 @@ void validate(const job_spec& s) {
     bad("worker_command", "the worker's argv, e.g. [\"/usr/bin/troupe\", \"worker\"]",
         s.worker_command.empty() ? "an empty list" : "an empty program name");
   check_no_nul("worker_command", s.worker_command);
-  if (!is_scheduler_address(s.scheduler_address))
+  if (s.role == job_role::workers && !is_scheduler_address(s.scheduler_address))
     bad("scheduler_address", "\"tcp://HOST:PORT\"", shown(s.scheduler_address));
+  if (s.role == job_role::scheduler
+      && (s.scheduler_file.empty() || has_byte(s.scheduler_file, std::string_view{"\n\r\0", 3})))
+    bad("scheduler_file", "one line: the path the scheduler job writes its address to",
+        shown(s.scheduler_file));
   for (const auto& [k, v] : s.env) {
     if (!is_env_name(k))
       bad("env", "variable names of letters, digits and _ (not starting with a digit)", shown(k));

@@ -9,10 +9,14 @@ namespace troupe {
 
 void init(int argc, char** argv);
 
-/// True when argv asks this process to be a worker (what init checks).
+/// True when argv asks this process to be a worker or a scheduler (what
+/// init checks).
 bool is_worker_invocation(int argc, char** argv);
 
 /// The flag a host executable is started with to run as a worker.
 inline constexpr const char* worker_flag = "--troupe-worker";
+/// The flag a host executable is started with to run as a scheduler (a
+/// batch job of its own: the batch plugin's scheduler_placement = "job").
+inline constexpr const char* scheduler_flag = "--troupe-scheduler";
 
 } // namespace troupe

@@ -78,26 +78,44 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
     search.emplace_back(p);
   try {
     backend_ = std::make_unique<plugin_backend>(plugin, search, options, std::move(cb));
-    // Loopback and any free port unless the plugin's workers need another
-    // address (batch jobs on other nodes): Dask's LocalCluster does the same.
-    auto host = backend_->query(TROUPE_QUERY_SCHEDULER_HOST).value_or("");
-    if (host.empty())
-      host = "127.0.0.1";
-    {
-      std::lock_guard lock{mutex_};
-      scheduler_ = spawn_scheduler(node_->system(), "tcp://" + host + ":?");
+    // A plugin may run the scheduler elsewhere (a batch job of its own);
+    // then this process is only its client and owner.
+    std::string remote;
+    if (processes) {
+      plugin_launch_spec sched_spec;
+      sched_spec.argv = {spec_.argv.at(0), scheduler_flag};
+      remote = backend_->query(TROUPE_QUERY_SCHEDULER_ADDRESS, &sched_spec).value_or("");
     }
-    auto port = node_->publish(scheduler_, host, 0);
-    address_ = "tcp://" + host + ":" + std::to_string(port);
-    caf::anon_send(scheduler_, proto::set_address{address_});
+    if (!remote.empty()) {
+      auto sched = node_->connect(remote, timeout, "cluster", [] { return false; });
+      {
+        std::lock_guard lock{mutex_};
+        scheduler_ = sched;
+      }
+      address_ = remote;
+      spdlog::info("troupe cluster: the {} plugin started the scheduler at {}", plugin, remote);
+    } else {
+      // Loopback and any free port unless the plugin's workers need another
+      // address (batch jobs on other nodes): Dask's LocalCluster does the same.
+      auto host = backend_->query(TROUPE_QUERY_SCHEDULER_HOST).value_or("");
+      if (host.empty())
+        host = "127.0.0.1";
+      {
+        std::lock_guard lock{mutex_};
+        scheduler_ = spawn_scheduler(node_->system(), "tcp://" + host + ":?");
+      }
+      auto port = node_->publish(scheduler_, host, 0);
+      address_ = "tcp://" + host + ":" + std::to_string(port);
+      caf::anon_send(scheduler_, proto::set_address{address_});
+      if (host != "127.0.0.1")
+        spdlog::info("troupe cluster: scheduler at {} (the address the {} plugin asked for)",
+                     address_, plugin);
+      auto dashboard = cfg.dashboard;
+      if (dashboard_port >= 0)
+        dashboard.port = dashboard_port;
+      dashboard_ = dashboard_service::start(node_->system(), scheduler_, dashboard);
+    }
     spec_.scheduler_address = address_;
-    if (host != "127.0.0.1")
-      spdlog::info("troupe cluster: scheduler at {} (the address the {} plugin asked for)",
-                   address_, plugin);
-    auto dashboard = cfg.dashboard;
-    if (dashboard_port >= 0)
-      dashboard.port = dashboard_port;
-    dashboard_ = dashboard_service::start(node_->system(), scheduler_, dashboard);
     backend_->start_workers(spec_);
     wait_for_workers(backend_->status().requested, timeout);
   } catch (...) {
@@ -126,6 +144,8 @@ void plugin_runtime::wait_for_workers(std::size_t n, std::chrono::nanoseconds ti
     for (auto& w : st.workers)
       if (w.state == plugin_worker_state::exited || w.state == plugin_worker_state::failed)
         detail += " " + w.id + " ended with " + std::to_string(w.exit_code) + ";";
+      else if (w.state == plugin_worker_state::starting)  // a batch job still pending
+        detail += " " + w.id + " is still starting;";
     throw timeout_error(std::string{e.what()} + (detail.empty() ? "" : " (" + detail + " )"));
   }
 }

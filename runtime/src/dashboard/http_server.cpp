@@ -267,8 +267,22 @@ http_server::http_server(http_server_options options, view_fn view, view_filter 
   im.options = std::move(options);
   im.view = std::move(view);
   im.is_view = std::move(is_view);
-  tcp::endpoint endpoint{asio::ip::make_address(im.options.host),
-                         static_cast<unsigned short>(im.options.port)};
+  auto port = static_cast<unsigned short>(im.options.port);
+  boost::system::error_code literal;
+  auto address = asio::ip::make_address(im.options.host, literal);
+  tcp::endpoint endpoint{address, port};
+  if (literal) {
+    // A host name (a batch job's node): its first address, IPv4 first.
+    // Unresolvable throws system_error, reported like a bind failure.
+    tcp::resolver resolver{im.io};
+    auto found = resolver.resolve(im.options.host, std::to_string(port));
+    endpoint = found.begin()->endpoint();
+    for (const auto& e : found)
+      if (e.endpoint().address().is_v4()) {
+        endpoint = e.endpoint();
+        break;
+      }
+  }
   im.acceptor.open(endpoint.protocol());
   im.acceptor.set_option(asio::socket_base::reuse_address(true));
   im.acceptor.bind(endpoint);

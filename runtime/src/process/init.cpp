@@ -20,7 +20,8 @@ std::atomic<bool> init_called{false};
 bool internal::init_was_called() { return init_called.load(); }
 
 bool is_worker_invocation(int argc, char** argv) {
-  return argc >= 2 && std::strcmp(argv[1], worker_flag) == 0;
+  return argc >= 2
+         && (std::strcmp(argv[1], worker_flag) == 0 || std::strcmp(argv[1], scheduler_flag) == 0);
 }
 
 void init(int argc, char** argv) {
@@ -30,7 +31,8 @@ void init(int argc, char** argv) {
   std::vector<std::string> args(argv + 2, argv + argc);
   int code = 1;
   try {
-    code = internal::worker_main(args);
+    code = std::strcmp(argv[1], worker_flag) == 0 ? internal::worker_main(args)
+                                                  : internal::scheduler_main(args);
   } catch (const internal::usage_error& e) {
     std::cerr << e.what() << "\n";
     code = 2;

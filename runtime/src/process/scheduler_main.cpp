@@ -1,5 +1,7 @@
 // `troupe scheduler`: a scheduler published over TCP until SIGINT/SIGTERM.
+#include <cstdio>
 #include <cstdlib>
+#include <fstream>
 #include <iostream>
 
 #include <caf/event_based_actor.hpp>
@@ -9,6 +11,7 @@
 #include "common/logging.hpp"
 #include "dashboard/dashboard_service.hpp"
 #include "net/basp_guard.hpp"
+#include "net/interface_address.hpp"
 #include "net/node.hpp"
 #include "process/cli.hpp"
 #include "process/parse_args.hpp"
@@ -27,6 +30,10 @@ int scheduler_main(const std::vector<std::string>& args) {
     ("dashboard-port", po::value<int>(), "dashboard port, 0 for any free one (default: [dashboard] port, 8787)")
     ("dashboard-host", po::value<std::string>(), "address the dashboard listens on (default: [dashboard] host, 127.0.0.1)")
     ("no-dashboard", "serve no dashboard")
+    ("interface", po::value<std::string>(),
+     "listen on this network interface's IPv4 address (e.g. ib0), the dashboard too")
+    ("scheduler-file", po::value<std::string>(),
+     "once listening, write the address to this file (one line), e.g. for batch jobs")
     ("config", po::value<std::string>(), "TOML configuration file");
   auto vm = parse_args("scheduler",
                        "[--host HOST] [--port PORT] [--dashboard-port PORT] [--no-dashboard] "
@@ -41,6 +48,11 @@ int scheduler_main(const std::vector<std::string>& args) {
   auto cfg = load_runtime_config(vm->count("config") ? (*vm)["config"].as<std::string>() : "");
   apply_config(cfg);
   std::string host = vm->count("host") ? (*vm)["host"].as<std::string>() : cfg.scheduler.host;
+  if (vm->count("interface")) {
+    if (vm->count("host"))
+      throw usage_error("troupe scheduler: give --host or --interface, not both");
+    host = interface_address("troupe scheduler", (*vm)["interface"].as<std::string>());
+  }
   int port = vm->count("port") ? (*vm)["port"].as<int>() : cfg.scheduler.port;
   if (port < 0 || port > 65535)
     throw usage_error("troupe scheduler: --port must be from 0 to 65535, got "
@@ -55,6 +67,8 @@ int scheduler_main(const std::vector<std::string>& args) {
   }
   if (vm->count("dashboard-host"))
     dashboard.host = (*vm)["dashboard-host"].as<std::string>();
+  else if (vm->count("interface"))
+    dashboard.host = host;
   if (vm->count("no-dashboard"))
     dashboard.enabled = false;
 
@@ -76,6 +90,16 @@ int scheduler_main(const std::vector<std::string>& args) {
     if (why.rfind("troupe: ", 0) == 0)
       why = why.substr(8);
     throw usage_error("troupe scheduler: " + why);
+  }
+  if (vm->count("scheduler-file")) {
+    // Whole or absent: whoever polls for the file never reads half a line.
+    auto path = (*vm)["scheduler-file"].as<std::string>();
+    auto tmp = path + ".tmp";
+    std::ofstream{tmp} << address << "\n";
+    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+      caf::anon_send_exit(sched, caf::exit_reason::user_shutdown);
+      throw usage_error("troupe scheduler: cannot write --scheduler-file " + path);
+    }
   }
   // Tests and scripts read this line to learn the port.
   std::cout << "troupe scheduler at " << address << std::endl;

@@ -5,9 +5,6 @@
 #include <iostream>
 #include <thread>
 #include <random>
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <unistd.h>
 
 #include <caf/scoped_actor.hpp>
@@ -15,6 +12,7 @@
 
 #include "common/logging.hpp"
 #include "net/basp_guard.hpp"
+#include "net/interface_address.hpp"
 #include "net/node.hpp"
 #include "net/socket.hpp"
 #include "process/cli.hpp"
@@ -43,29 +41,6 @@ std::string data_host_for(const std::string& scheduler_host) {
   char host[256] = {0};
   ::gethostname(host, sizeof host - 1);
   return host;
-}
-
-// The IPv4 address of a network interface, as --interface names it.
-std::string interface_address(const std::string& name) {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0)
-    throw usage_error("troupe worker: --interface: cannot list network interfaces");
-  std::string found, known;
-  for (auto* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
-      continue;
-    char text[INET_ADDRSTRLEN] = {0};
-    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text,
-                sizeof text);
-    known += (known.empty() ? "" : ", ") + std::string{a->ifa_name};
-    if (found.empty() && name == a->ifa_name)
-      found = text;
-  }
-  ::freeifaddrs(list);
-  if (found.empty())
-    throw usage_error("troupe worker: --interface " + name
-                      + ": no such interface with an IPv4 address (there are: " + known + ")");
-  return found;
 }
 
 enum class ended { stopped, lost, interrupted };
@@ -143,8 +118,9 @@ int worker_main(const std::vector<std::string>& args) {
                                               : cfg.worker.memory_limit;
   wc.name = vm->count("name") ? (*vm)["name"].as<std::string>()
                               : (cfg.worker.name.empty() ? default_name() : cfg.worker.name);
-  wc.data_host = vm->count("interface") ? interface_address((*vm)["interface"].as<std::string>())
-                                        : data_host_for(sched_host);
+  wc.data_host = vm->count("interface")
+                   ? interface_address("troupe worker", (*vm)["interface"].as<std::string>())
+                   : data_host_for(sched_host);
   if (vm->count("lifetime")) {
     auto lifetime = std::chrono::duration_cast<std::chrono::nanoseconds>(
       parse_duration((*vm)["lifetime"].as<std::string>()));

@@ -65,7 +65,7 @@ TEST_F(batch_sge, two_jobs_connect_compute_and_close_leaves_no_job_or_process) {
     std::printf("close() to an empty queue: %.2f s\n", since(t1));
   }
   EXPECT_TRUE(sge_queue().empty()) << "jobs left after close():\n" << listed(sge_queue());
-  EXPECT_TRUE(wait_until([&] { return worker_processes(job + "-").empty(); }, 5s))
+  EXPECT_TRUE(wait_until([&] { return processes_with(job + "-").empty(); }, 5s))
     << "worker processes left after close()";
 }
 

@@ -87,8 +87,8 @@ protected:
     EXPECT_TRUE(slurm_queue().empty()) << "jobs left in the queue after close()";
     // slurmd reaps a job's processes before squeue stops listing it; allow
     // the last exit a moment to be seen in /proc.
-    EXPECT_TRUE(wait_until([&] { return worker_processes(job_name + "-").empty(); }, 5s))
-      << worker_processes(job_name + "-").size() << " worker processes left after close()";
+    EXPECT_TRUE(wait_until([&] { return processes_with(job_name + "-").empty(); }, 5s))
+      << processes_with(job_name + "-").size() << " worker or scheduler processes left";
   }
 };
 
@@ -217,6 +217,40 @@ TEST_F(batch_slurm, a_job_that_cannot_start_in_a_bad_queue_is_a_clear_error) {
     EXPECT_NE(what.find("nvalid partition"), std::string::npos) << what;  // Slurm's own words
   }
   EXPECT_TRUE(slurm_queue().empty());
+}
+
+// scheduler_placement = "job": the scheduler is a Slurm job of its own, this
+// process only its client; close() stops it and leaves nothing behind.
+TEST_F(batch_slurm, the_scheduler_runs_as_a_job_of_its_own) {
+  auto job = unique_job_name("troupe-t");
+  auto opts = slurm_options(job);
+  opts.values["scheduler_placement"] = std::string{"job"};
+  {
+    auto t0 = std::chrono::steady_clock::now();
+    troupe::cluster cluster{"batch", opts, 120s};
+    std::printf("scheduler job to its address: %.2f s\n", since(t0));
+    auto listed = lines_of("squeue --noheader --format=%j");
+    ASSERT_EQ(listed, std::vector<std::string>{job + "-scheduler"});
+    // Its process is a job's, not ours: it serves at an address it chose.
+    ASSERT_EQ(processes_with(job + "-scheduler-").size(), 1u);
+    EXPECT_NE(processes_with(job + "-scheduler-")[0], ::getpid());
+    // One worker: the fixture's node may have only two CPUs, one of them
+    // now the scheduler's.
+    cluster.scale(1, 120s);
+    EXPECT_EQ(slurm_queue().size(), 2u);
+    auto info = cluster.info();
+    EXPECT_EQ(info.workers.size(), 1u);
+    EXPECT_EQ(info.scheduler_address, cluster.scheduler_address());
+    EXPECT_FALSE(info.dashboard_link.empty());  // the scheduler job serves it
+    troupe::client client{cluster};
+    std::vector<long> xs(300);
+    std::iota(xs.begin(), xs.end(), 0L);
+    auto got = client.gather(client.map(cube, xs));
+    for (long v : xs)
+      ASSERT_EQ(got[static_cast<std::size_t>(v)], v * v * v);
+    client.close();
+  }
+  expect_nothing_left(job);
 }
 
 // A computation longer than one job's lifetime: workers retire before the

@@ -42,7 +42,7 @@ std::vector<std::string> lines_of(const std::string& command) {
 std::vector<std::string> slurm_queue() { return lines_of("squeue --noheader --format=%i"); }
 std::vector<std::string> sge_queue() { return lines_of("qstat"); }
 
-std::vector<int> worker_processes(const std::string& name_prefix) {
+std::vector<int> processes_with(const std::string& part) {
   std::vector<int> pids;
   std::error_code ec;
   for (auto& entry : std::filesystem::directory_iterator("/proc", ec)) {
@@ -51,7 +51,7 @@ std::vector<int> worker_processes(const std::string& name_prefix) {
       continue;
     std::ifstream in{entry.path() / "cmdline", std::ios::binary};
     std::string cmd{std::istreambuf_iterator<char>(in), {}};
-    if (cmd.find(std::string{"--name"} + '\0' + name_prefix) != std::string::npos)
+    if (cmd.find(part) != std::string::npos)
       pids.push_back(std::stoi(name));
   }
   return pids;

@@ -26,9 +26,10 @@ std::vector<std::string> lines_of(const std::string& command);
 std::vector<std::string> slurm_queue();
 std::vector<std::string> sge_queue();
 
-/// Processes whose command line holds "--name PREFIX..." (a worker this
-/// test's cluster named): none may be left after close().
-std::vector<int> worker_processes(const std::string& name_prefix);
+/// Processes whose command line holds `part` (a worker named after this
+/// test's job name, or its scheduler job's address file): none may be
+/// left after close().
+std::vector<int> processes_with(const std::string& part);
 
 /// A job name no other test run uses, so worker_processes() finds only ours.
 std::string unique_job_name(const std::string& base);

@@ -268,6 +268,13 @@ typedef struct troupe_plugin_table {
  * interface the compute nodes see); "" leaves it to the host (loopback).
  * Asked before the scheduler starts; `spec` is NULL. */
 #define TROUPE_QUERY_SCHEDULER_HOST "scheduler_host"
+/* query(): the address ("tcp://host:port") of a scheduler the backend has
+ * started itself (e.g. as a batch job of its own), which the host then
+ * connects to instead of running one; "" (or not supported): the host runs
+ * the scheduler. Asked once, first; may take as long as starting it takes.
+ * `spec->argv` is the command that runs a troupe scheduler (the host's own
+ * program with --troupe-scheduler); its scheduler_address is "". */
+#define TROUPE_QUERY_SCHEDULER_ADDRESS "scheduler_address"
 
 /* The smallest table a v1 host accepts: everything up to `destroy`. */
 #define TROUPE_PLUGIN_TABLE_V1_MIN_SIZE \

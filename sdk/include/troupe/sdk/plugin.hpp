@@ -294,6 +294,13 @@ public:
   /// Where the host's scheduler should listen so that this backend's
   /// workers reach it; "" (the default) leaves it to the host (loopback).
   virtual std::string scheduler_host() const { return {}; }
+  /// Starts the cluster's scheduler with `scheduler.argv` (e.g. as a batch
+  /// job) and returns its address once it listens; "" (the default): the
+  /// host runs the scheduler itself.
+  virtual std::string start_scheduler(const launch_spec& scheduler) {
+    (void)scheduler;
+    return {};
+  }
 
   const host_api& host() const noexcept { return host_; }
 
@@ -425,6 +432,11 @@ inline int query(troupe_backend* b, const char* what, const troupe_launch_spec* 
       answer = self(b).job_script(launch_spec::from_c(spec));
     } else if (q == TROUPE_QUERY_SCHEDULER_HOST) {
       answer = self(b).scheduler_host();
+    } else if (q == TROUPE_QUERY_SCHEDULER_ADDRESS) {
+      if (!spec)
+        throw plugin_error(TROUPE_ERR_INVALID_ARGUMENT,
+                           "query scheduler_address: NULL launch spec");
+      answer = self(b).start_scheduler(launch_spec::from_c(spec));
     } else {
       throw plugin_error(TROUPE_ERR_NOT_SUPPORTED,
                          "query: unknown question '" + std::string{q} + "'");
