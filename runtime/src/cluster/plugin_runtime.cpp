@@ -196,9 +196,21 @@ cluster_status plugin_runtime::status() {
     return out;
   auto st = backend_->status();
   out.requested = st.requested;
+  // A worker connected to the scheduler runs, whatever the plugin last saw
+  // (a batch system's queue is polled every few seconds).
+  std::vector<std::string> connected;
+  try {
+    for (auto& w : info(std::chrono::seconds(5)).workers)
+      connected.push_back(w.name);
+  } catch (const std::exception&) {
+    // No answer: the plugin's view alone.
+  }
   for (auto& w : st.workers) {
     cluster_worker_status cw;
     cw.name = w.id;
+    if (w.state == plugin_worker_state::starting
+        && std::find(connected.begin(), connected.end(), w.id) != connected.end())
+      w.state = plugin_worker_state::running;
     switch (w.state) {
       case plugin_worker_state::starting: cw.state = "starting"; break;
       case plugin_worker_state::running: cw.state = "running"; break;
