@@ -10,13 +10,11 @@
 #include <thread>
 #include <utility>
 
-#include <arpa/inet.h>
 #include <fcntl.h>
-#include <ifaddrs.h>
-#include <net/if.h>
 #include <netdb.h>
-#include <netinet/in.h>
 #include <unistd.h>
+
+#include <troupe/sdk/interfaces.hpp>
 
 #include "job_logs.hpp"
 #include "job_script.hpp"
@@ -79,29 +77,15 @@ std::string trimmed(std::string s) {
 // The IPv4 address of network interface `name`; a plugin_error naming the
 // option and the interfaces there are when it has none.
 std::string interface_address(const std::string& name) {
-  ifaddrs* list = nullptr;
-  if (::getifaddrs(&list) != 0)
-    throw sdk::plugin_error(TROUPE_ERR_SYSTEM,
-                            std::string{"batch: cannot list network interfaces: "}
-                              + std::strerror(errno));
-  std::string found, known;
-  for (auto* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
-      continue;
-    char text[INET_ADDRSTRLEN] = {0};
-    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text,
-                sizeof text);
-    known += (known.empty() ? "" : ", ") + std::string{a->ifa_name} + " (" + text + ")";
-    if (found.empty() && name == a->ifa_name)
-      found = text;
-  }
-  ::freeifaddrs(list);
-  if (found.empty())
-    throw sdk::plugin_error(TROUPE_ERR_INVALID_ARGUMENT,
-                            "batch: option 'interface' expects a network interface with an "
-                            "IPv4 address (this machine has: "
-                              + known + "), got \"" + name + "\"");
-  return found;
+  if (auto found = sdk::ipv4_address_of(name); !found.empty())
+    return found;
+  std::string known;
+  for (auto& [n, address] : sdk::ipv4_interfaces())
+    known += (known.empty() ? "" : ", ") + n + " (" + address + ")";
+  throw sdk::plugin_error(TROUPE_ERR_INVALID_ARGUMENT,
+                          "batch: option 'interface' expects a network interface with an "
+                          "IPv4 address (this machine has: "
+                            + known + "), got \"" + name + "\"");
 }
 
 bool resolves(const std::string& host) {

@@ -245,9 +245,14 @@ std::string bash_script(const job_spec& s, const std::string& directives) {
     for (int i = 0; i < s.processes; ++i)
       out += worker_launch_line(s, i) + "\n";
   }
-  out += "wait\n";
+  // The job fails when a worker does (the system then reports it failed,
+  // with its log): the first non-zero exit status is the job's.
+  out += "status=0\n";
+  out += "for pid in $(jobs -p); do wait \"$pid\"; rc=$?; [ \"$status\" -ne 0 ] || status=$rc; "
+         "done\n";
   for (const auto& l : s.job_script_epilogue)
     out += l + "\n";
+  out += "exit \"$status\"\n";
   return out;
 }
 

@@ -43,7 +43,11 @@ plugin_runtime::plugin_runtime(const std::string& plugin, const cluster_options&
   if (processes)
     spec_.argv = worker_command();
   plugin_host_callbacks cb;
-  cb.on_worker_event = [](const worker_event& e) {
+  cb.on_worker_event = [this](const worker_event& e) {
+    if (e.what != worker_event::kind::started) {
+      std::lock_guard lock{mutex_};
+      ended_.push_back(e);
+    }
     switch (e.what) {
       case worker_event::kind::started:
         spdlog::info("troupe cluster: worker {} started", e.worker_id);
@@ -134,10 +138,51 @@ caf::actor plugin_runtime::scheduler() const {
 }
 
 void plugin_runtime::wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout) {
+  // In slices, so that a worker that fails meanwhile (a batch job whose
+  // worker cannot start) ends the wait at once with its reason, instead of
+  // at the timeout.
+  std::size_t ended_before;
+  {
+    std::lock_guard lock{mutex_};
+    ended_before = ended_.size();
+  }
+  std::vector<std::string> seen;  // workers connected at some point of the wait
+  auto deadline = std::chrono::steady_clock::now() + timeout;
   try {
-    blocking_request<proto::holders>(system(), scheduler(), timeout,
-                                     proto::wait_workers{static_cast<std::uint32_t>(n)},
-                                     "waiting for " + std::to_string(n) + " workers to connect");
+    for (;;) {
+      auto left = deadline - std::chrono::steady_clock::now();
+      auto slice = std::min<std::chrono::nanoseconds>(std::chrono::milliseconds(250), left);
+      try {
+        blocking_request<proto::holders>(
+          system(), scheduler(), std::max<std::chrono::nanoseconds>(slice, std::chrono::milliseconds(1)),
+          proto::wait_workers{static_cast<std::uint32_t>(n)},
+          "waiting for " + std::to_string(n) + " workers to connect");
+        return;
+      } catch (const timeout_error&) {
+        // Failed, or ended without ever connecting (a batch system such as
+        // Grid Engine shows no exit status once a job has left the queue).
+        for (auto& w : info(std::chrono::seconds(5)).workers)
+          seen.push_back(w.name);
+        std::string failed;
+        {
+          std::lock_guard lock{mutex_};
+          for (auto i = ended_before; i < ended_.size(); ++i) {
+            auto& e = ended_[i];
+            if (e.what == worker_event::kind::failed
+                || std::find(seen.begin(), seen.end(), e.worker_id) == seen.end())
+              failed += "\n" + e.worker_id + ": " + e.detail;
+          }
+        }
+        if (!failed.empty())
+          throw error("troupe: waiting for " + std::to_string(n)
+                      + " workers to connect: workers failed before they connected:" + failed);
+        if (std::chrono::steady_clock::now() >= deadline)
+          throw timeout_error("troupe: waiting for " + std::to_string(n)
+                              + " workers to connect: no answer within "
+                              + std::to_string(std::chrono::duration<double>(timeout).count())
+                              + " s");
+      }
+    }
   } catch (const timeout_error& e) {
     auto st = backend_->status();
     std::string detail;

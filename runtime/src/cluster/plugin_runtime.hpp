@@ -6,6 +6,8 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <string>
+#include <vector>
 
 #include "cluster/cluster_runtime.hpp"
 #include "cluster/plugin_host.hpp"
@@ -46,6 +48,7 @@ private:
   std::map<std::string, caf::actor> inprocess_;  // threads mode: name -> worker actor
   std::unique_ptr<plugin_backend> backend_;      // after inprocess_: stopped first
   bool stopped_ = false;
+  std::vector<worker_event> ended_;  // workers that exited or failed, in order
 };
 
 /// The worker command for a plugin: this executable with --troupe-worker

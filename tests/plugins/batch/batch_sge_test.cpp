@@ -20,13 +20,20 @@ long square(long x) { return x * x; }
 TROUPE_TASK(square);
 
 troupe::cluster_options sge_options(const std::string& job_name) {
-  return {{"system", std::string{"sge"}},
-          {"cores", std::int64_t{1}},
-          {"memory", std::string{"256 MiB"}},
-          {"queue", std::string{"all.q"}},
-          {"walltime", std::string{"00:10:00"}},
-          {"job_name", job_name},
-          {"log_directory", sge_dir() + "/troupe-batch-logs"}};
+  troupe::cluster_options o{{"system", std::string{"sge"}},
+                            {"cores", std::int64_t{1}},
+                            {"memory", std::string{"256 MiB"}},
+                            {"queue", std::string{"all.q"}},
+                            {"walltime", std::string{"00:10:00"}},
+                            {"job_name", job_name},
+                            {"log_directory", sge_dir() + "/troupe-batch-logs"}};
+#if defined(__SANITIZE_ADDRESS__)
+  // h_vmem is a limit on virtual memory (ulimit -v), and AddressSanitizer
+  // reserves terabytes of it for its shadow: under ASan the workers could
+  // not start. The memory line is left out there, and only there.
+  o.values["job_directives_skip"] = std::string{"h_vmem"};
+#endif
+  return o;
 }
 
 std::string listed(const std::vector<std::string>& lines) {

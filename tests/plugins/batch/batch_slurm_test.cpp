@@ -219,6 +219,28 @@ TEST_F(batch_slurm, a_job_that_cannot_start_in_a_bad_queue_is_a_clear_error) {
   EXPECT_TRUE(slurm_queue().empty());
 }
 
+// A job whose worker cannot start: the job fails (the script exits with
+// the worker's status), and scale() stops waiting at once with the reason
+// from the job's log instead of running into its timeout.
+TEST_F(batch_slurm, a_worker_that_cannot_start_fails_scale_with_the_tail_of_its_log) {
+  auto opts = slurm_options(unique_job_name("troupe-t"));
+  // One item per line: sh -c SCRIPT, then the worker's usual arguments.
+  opts.values["worker_command"] =
+    std::string{"/bin/sh\n-c\necho 'worker: cannot load module no-such-module-xyz' >&2; exit 3"};
+  troupe::cluster cluster{"batch", opts, 60s};
+  try {
+    cluster.scale(1, 120s);
+    FAIL() << "scale(1) succeeded with a worker that exits at once";
+  } catch (const troupe::timeout_error& e) {
+    FAIL() << "scale(1) ran into its timeout instead of reporting the failure: " << e.what();
+  } catch (const troupe::error& e) {
+    std::string what = e.what();
+    EXPECT_NE(what.find("failed before they connected"), std::string::npos) << what;
+    EXPECT_NE(what.find("cannot load module no-such-module-xyz"), std::string::npos) << what;
+  }
+  EXPECT_EQ(cluster.status().count("failed"), 1u);
+}
+
 // scheduler_placement = "job": the scheduler is a Slurm job of its own, this
 // process only its client; close() stops it and leaves nothing behind.
 TEST_F(batch_slurm, the_scheduler_runs_as_a_job_of_its_own) {

@@ -7,10 +7,9 @@
 #include <iterator>
 #include <thread>
 
-#include <arpa/inet.h>
-#include <ifaddrs.h>
-#include <netinet/in.h>
 #include <unistd.h>
+
+#include <troupe/sdk/interfaces.hpp>
 
 namespace batch_test {
 
@@ -62,23 +61,10 @@ std::string unique_job_name(const std::string& base) {
 }
 
 std::pair<std::string, std::string> outside_interface() {
-  ifaddrs* list = nullptr;
-  std::pair<std::string, std::string> found{"lo", "127.0.0.1"};
-  if (::getifaddrs(&list) != 0)
-    return found;
-  for (auto* a = list; a; a = a->ifa_next) {
-    if (!a->ifa_addr || a->ifa_addr->sa_family != AF_INET)
-      continue;
-    char text[INET_ADDRSTRLEN] = {0};
-    ::inet_ntop(AF_INET, &reinterpret_cast<sockaddr_in*>(a->ifa_addr)->sin_addr, text,
-                sizeof text);
-    if (std::string{text}.rfind("127.", 0) != 0) {
-      found = {a->ifa_name, text};
-      break;
-    }
-  }
-  ::freeifaddrs(list);
-  return found;
+  for (auto& [name, address] : troupe::sdk::ipv4_interfaces())
+    if (address.rfind("127.", 0) != 0)
+      return {name, address};
+  return {"lo", "127.0.0.1"};
 }
 
 bool wait_until(const std::function<bool()>& done, std::chrono::milliseconds limit) {
