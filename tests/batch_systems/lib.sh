@@ -91,3 +91,12 @@ log_tail() {
     tail -n 25 "$f" >&2
   done
 }
+
+# The command line of slurm.sh and sge.sh: CMD DIR [--force]. Sets cmd, DIR
+# (made absolute) and FORCE, and locks DIR against a concurrent start/stop.
+fixture_args() {
+  cmd=${1:-}; DIR=${2:-}; FORCE=${3:-}
+  [ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $NAME start DIR | stop DIR [--force] | status DIR" >&2; exit 2; }
+  mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
+  lock_dir "$DIR"
+}

@@ -23,10 +23,7 @@ set -euo pipefail
 NAME=sge.sh
 . "$(dirname "$0")/lib.sh"
 
-cmd=${1:-}; DIR=${2:-}; FORCE=${3:-}
-[ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $0 start DIR | stop DIR [--force] | status DIR" >&2; exit 2; }
-mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
-lock_dir "$DIR"
+fixture_args "$@"
 TIMEOUT=${TROUPE_SGE_TIMEOUT:-60}
 export SGE_ROOT=$DIR/root SGE_CELL=default SGE_QMASTER_PORT=6444 SGE_EXECD_PORT=6445
 COMMON=$SGE_ROOT/$SGE_CELL/common

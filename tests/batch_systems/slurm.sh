@@ -24,10 +24,7 @@ set -euo pipefail
 NAME=slurm.sh
 . "$(dirname "$0")/lib.sh"
 
-cmd=${1:-}; DIR=${2:-}; FORCE=${3:-}
-[ -n "$cmd" ] && [ -n "$DIR" ] || { echo "usage: $0 start DIR | stop DIR [--force] | status DIR" >&2; exit 2; }
-mkdir -p "$DIR"; DIR=$(cd "$DIR" && pwd)
-lock_dir "$DIR"
+fixture_args "$@"
 TIMEOUT=${TROUPE_SLURM_TIMEOUT:-60}
 NODE=localhost
 CTLD_PORT=6817 SLURMD_PORT=6818
