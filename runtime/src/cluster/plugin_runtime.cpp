@@ -2,6 +2,7 @@
 #include "dashboard/dashboard_service.hpp"
 
 #include <algorithm>
+#include <set>
 #include <unistd.h>
 
 #include <caf/send.hpp>
@@ -146,7 +147,12 @@ void plugin_runtime::wait_for_workers(std::size_t n, std::chrono::nanoseconds ti
     std::lock_guard lock{mutex_};
     ended_before = ended_.size();
   }
-  std::vector<std::string> seen;  // workers connected at some point of the wait
+  // Only workers still to connect count: not ones retired by an earlier
+  // scale(), whose exits may be reported during this wait.
+  std::set<std::string> settled, seen;  // known and not starting; connected
+  for (auto& w : backend_->status().workers)
+    if (w.state != plugin_worker_state::starting)
+      settled.insert(w.id);
   auto deadline = std::chrono::steady_clock::now() + timeout;
   try {
     for (;;) {
@@ -162,14 +168,14 @@ void plugin_runtime::wait_for_workers(std::size_t n, std::chrono::nanoseconds ti
         // Failed, or ended without ever connecting (a batch system such as
         // Grid Engine shows no exit status once a job has left the queue).
         for (auto& w : info(std::chrono::seconds(5)).workers)
-          seen.push_back(w.name);
+          seen.insert(w.name);
         std::string failed;
         {
           std::lock_guard lock{mutex_};
           for (auto i = ended_before; i < ended_.size(); ++i) {
             auto& e = ended_[i];
-            if (e.what == worker_event::kind::failed
-                || std::find(seen.begin(), seen.end(), e.worker_id) == seen.end())
+            if (!settled.count(e.worker_id)
+                && (e.what == worker_event::kind::failed || !seen.count(e.worker_id)))
               failed += "\n" + e.worker_id + ": " + e.detail;
           }
         }
