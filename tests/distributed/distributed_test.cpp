@@ -318,6 +318,36 @@ TEST(process_cluster_facade, local_cluster_with_processes_runs_and_scales) {
   EXPECT_NE(pids[0], static_cast<int>(::getpid()));
 }
 
+// adapt() through a plugin: the scheduler asks, the local plugin starts and
+// stops worker processes. Up under load, down when idle, nothing recomputed
+// (the scheduler's count of completed tasks is exactly the number of tasks).
+TEST(process_cluster_facade, adapt_starts_and_stops_worker_processes) {
+  using namespace std::chrono_literals;
+  troupe::cluster cluster{"local", {{"n_workers", 1}, {"threads_per_worker", 1}}};
+  cluster.adapt({.minimum = 1, .maximum = 3, .target_duration = 1s, .interval = 100ms,
+                 .wait_count = 3});
+  auto c = cluster.get_client();
+  auto wait_for = [&](std::size_t n) {  // polls the scheduler, 60 s at most
+    auto deadline = std::chrono::steady_clock::now() + 60s;
+    while (cluster.info().workers.size() != n && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
+    return cluster.info().workers.size();
+  };
+  std::vector<int> xs(150);  // 20 ms each: 3 s of work, estimated 75 s at first
+  std::iota(xs.begin(), xs.end(), 0);
+  auto fs = c.map(slow_inc, xs);
+  EXPECT_EQ(wait_for(3), 3u);
+  auto got = c.gather(fs, timeout);
+  for (int i = 0; i < 150; ++i)
+    ASSERT_EQ(got[static_cast<std::size_t>(i)], i + 1);
+  EXPECT_EQ(wait_for(1), 1u);
+  auto info = cluster.info();
+  EXPECT_EQ(info.memory, 150u);     // every result on the one worker left
+  EXPECT_EQ(info.completed, 150u);  // none ran twice
+  EXPECT_EQ(c.gather(fs, timeout), got);
+  EXPECT_EQ(cluster.status().count("running"), 1u);  // the plugin stopped the others
+}
+
 TEST(process_cluster_facade, cluster_from_plugin_name_and_from_config) {
   {
     troupe::cluster cluster{"local", {{"n_workers", 2}}};

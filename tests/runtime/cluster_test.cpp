@@ -93,6 +93,58 @@ TEST(local_cluster, scale_down_then_up_again_keeps_working) {
   EXPECT_EQ(std::accumulate(rs.begin(), rs.end(), 0L), 1000L * 1001 / 2);
 }
 
+// Dask's cluster.adapt: from 1 worker to the maximum under load, and back
+// to the minimum when idle, each within a few decisions; the retired
+// workers hand their results over, so nothing runs twice.
+TEST(local_cluster, adapt_grows_under_load_and_shrinks_when_idle_recomputing_nothing) {
+  reset_gates();
+  troupe::local_cluster cluster{{.n_workers = 1, .threads_per_worker = 1}};
+  cluster.adapt({.minimum = 1, .maximum = 4, .target_duration = 1s, .interval = 100ms,
+                 .wait_count = 3});
+  troupe::client client{cluster};
+  auto workers = [&] { return client.scheduler_info().workers.size(); };
+  auto wait_for = [&](auto done) {  // polls the scheduler, 20 s at most
+    auto deadline = std::chrono::steady_clock::now() + 20s;
+    while (!done() && std::chrono::steady_clock::now() < deadline)
+      std::this_thread::yield();
+  };
+  // Load: 40 tasks that wait on a gate, of a function never run (0.5 s
+  // each, 20 s in all): more than 1 s of work for 4 workers.
+  std::vector<int> ones(40, 1);
+  auto blocked = client.map(gated, ones, {.pure = false});
+  wait_for([&] { return workers() == 4; });
+  EXPECT_EQ(workers(), 4u);
+  open_gate(1);
+  for (auto& f : blocked)
+    EXPECT_EQ(f.get(10s), 1);
+  counted_calls = 0;
+  std::vector<long> xs(400);
+  std::iota(xs.begin(), xs.end(), 0L);
+  auto fs = client.map(counted_vector, xs);  // kept on the workers
+  auto got = client.gather(fs);
+  for (std::size_t i = 0; i < xs.size(); ++i)
+    ASSERT_EQ(got[i], std::vector<long>(16, xs[i])) << i;
+  // Idle: three decisions 100 ms apart, then down to the minimum.
+  wait_for([&] { return workers() == 1; });
+  auto info = client.scheduler_info();
+  ASSERT_EQ(info.workers.size(), 1u);
+  EXPECT_EQ(info.workers[0].n_keys, 400u + 40u);  // every result moved to the one left
+  EXPECT_EQ(client.gather(fs), got);
+  EXPECT_EQ(counted_calls.load(), 400);  // nothing ran twice
+}
+
+TEST(local_cluster, adapt_options_are_checked) {
+  troupe::local_cluster cluster{{.n_workers = 1, .threads_per_worker = 1}};
+  try {
+    cluster.adapt({.minimum = 3, .maximum = 2});
+    FAIL() << "maximum < minimum was accepted";
+  } catch (const troupe::config_error& e) {
+    EXPECT_STREQ(e.what(), "troupe: adapt: maximum (2) must be at least minimum (3)");
+  }
+  EXPECT_THROW(cluster.adapt({.minimum = 0, .maximum = 2, .interval = 0s}), troupe::config_error);
+  EXPECT_THROW(cluster.adapt({.minimum = 0, .maximum = 2, .wait_count = 0}), troupe::config_error);
+}
+
 TEST(local_cluster, several_clients_share_a_cluster_and_keys) {
   troupe::local_cluster cluster{{.n_workers = 2}};
   auto a = cluster.get_client();

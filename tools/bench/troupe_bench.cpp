@@ -125,7 +125,8 @@ double bench_tree(troupe::client& client, long leaves) {
 }
 
 struct proc_figures {
-  double startup_s = 0, map_rate = 0, roundtrip_median = 0, transfer_gbps = 0, recovery_s = 0;
+  double startup_s = 0, map_rate = 0, roundtrip_median = 0, transfer_gbps = 0, recovery_s = 0,
+         adapt_up_s = 0;
 };
 
 // One 256 MiB result on each of 2 workers; scaling down to 1 moves the
@@ -177,6 +178,32 @@ double bench_recovery(troupe::client& client) {
   return s;
 }
 
+// adapt_up_s: from load arriving to the maximum number of workers, on the
+// local plugin's worker processes (decisions every 100 ms).
+double bench_adapt_up() {
+  troupe::cluster cluster{"local", {{"n_workers", 1}, {"threads_per_worker", 1}}};
+  cluster.adapt({.minimum = 1,
+                 .maximum = 4,
+                 .target_duration = std::chrono::seconds(1),
+                 .interval = std::chrono::milliseconds(100),
+                 .wait_count = 3});
+  troupe::client client{cluster};
+  std::vector<long> xs(2000);  // 10 s of 5 ms tasks: 10 workers for 1 s, so the maximum
+  std::iota(xs.begin(), xs.end(), 0L);
+  auto t0 = clock_type::now();
+  auto fs = client.map(sleepy_inc, xs, {.pure = false});
+  while (cluster.info().workers.size() < 4 && since(t0) < 60)
+    std::this_thread::yield();
+  double s = since(t0);
+  auto results = client.gather(fs, std::chrono::seconds(120));
+  for (long i = 0; i < 2000; ++i)
+    if (results[static_cast<std::size_t>(i)] != i + 1) {
+      std::cerr << "troupe-bench: adapt: wrong result at " << i << "\n";
+      std::exit(1);
+    }
+  return s;
+}
+
 proc_figures bench_processes(const options& o) {
   proc_figures f;
   {
@@ -194,6 +221,7 @@ proc_figures bench_processes(const options& o) {
   f.transfer_gbps = bench_transfer(cluster, client);
   client.sync();
   f.recovery_s = bench_recovery(client);
+  f.adapt_up_s = bench_adapt_up();
   return f;
 }
 
@@ -273,8 +301,9 @@ int main(int argc, char** argv) {
       if (o.processes)
         std::printf(", \"proc_startup_s\": %.4f, \"proc_map_tasks_per_s\": %.0f, "
                     "\"proc_roundtrip_us_median\": %.2f, \"transfer_gb_per_s\": %.3f, "
-                    "\"recovery_s\": %.3f",
-                    p.startup_s, p.map_rate, p.roundtrip_median, p.transfer_gbps, p.recovery_s);
+                    "\"recovery_s\": %.3f, \"adapt_up_s\": %.3f",
+                    p.startup_s, p.map_rate, p.roundtrip_median, p.transfer_gbps, p.recovery_s,
+                    p.adapt_up_s);
     }
     if (o.array || o.array_only)
       std::printf(", \"array_seed_s\": %.4f, \"array_seed_peak_mb\": %.1f, "
@@ -308,6 +337,8 @@ int main(int argc, char** argv) {
       std::printf("256 MiB worker to worker:     %12.3f GB/s (target >= 1)\n", p.transfer_gbps);
       std::printf("SIGKILL to all results back:  %12.3f s (2,000 tasks of 5 ms)\n",
                   p.recovery_s);
+      std::printf("adapt: load to 4 workers:     %12.3f s (decisions every 100 ms)\n",
+                  p.adapt_up_s);
     }
   }
   if (o.array || o.array_only) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "troupe/adapt.hpp"
 #include "troupe/client.hpp"
 #include "troupe/cluster_info.hpp"
 #include "troupe/options.hpp"
@@ -64,6 +65,13 @@ public:
   /// Starts or retires workers until there are n; retiring ones hand their
   /// results to the others first.
   void scale(int n, std::chrono::nanoseconds timeout = std::chrono::seconds(60));
+  /// From now on the scheduler sizes the cluster to its work, between
+  /// o.minimum and o.maximum workers (Dask's cluster.adapt): up at once when
+  /// ready and running tasks would take longer than o.target_duration, down
+  /// after o.wait_count decisions in a row, retiring the least-loaded
+  /// workers (their results move, nothing is computed twice). It goes on
+  /// when clients leave; a later scale() or adapt() replaces it.
+  void adapt(const adapt_options& o);
   client get_client();
   /// The scheduler's view: connected workers, their memory, tasks by state.
   cluster_info info() const;

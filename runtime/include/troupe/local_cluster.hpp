@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "troupe/adapt.hpp"
 #include "troupe/client.hpp"
 #include "troupe/cluster_info.hpp"
 
@@ -40,6 +41,13 @@ public:
   /// Adds or retires workers until there are n. Retired workers hand their
   /// results to the others first, so nothing is recomputed.
   void scale(int n, std::chrono::nanoseconds timeout = std::chrono::seconds(60));
+  /// From now on the scheduler sizes the cluster to its work, between
+  /// o.minimum and o.maximum workers (Dask's cluster.adapt): up at once when
+  /// ready and running tasks would take longer than o.target_duration, down
+  /// after o.wait_count decisions in a row, retiring the least-loaded
+  /// workers (their results move, nothing is computed twice). It goes on
+  /// when clients leave; a later scale() or adapt() replaces it.
+  void adapt(const adapt_options& o);
 
   /// A new client connected to this cluster.
   client get_client();

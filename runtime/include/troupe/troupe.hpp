@@ -2,6 +2,7 @@
 // workers. Include this one header.
 #pragma once
 
+#include "troupe/adapt.hpp"
 #include "troupe/array.hpp"
 #include "troupe/client.hpp"
 #include "troupe/cluster.hpp"

@@ -55,6 +55,8 @@ void cluster::close() {
 
 void cluster::scale(int n, std::chrono::nanoseconds timeout) { runtime_->scale(n, timeout); }
 
+void cluster::adapt(const adapt_options& o) { runtime_->adapt(o); }
+
 client cluster::get_client() { return client{*this}; }
 
 cluster_info cluster::info() const { return runtime_->info(std::chrono::seconds(10)); }

@@ -8,6 +8,7 @@
 #include <caf/actor.hpp>
 
 #include "common/actor_host.hpp"
+#include "troupe/adapt.hpp"
 #include "troupe/cluster.hpp"
 #include "troupe/cluster_info.hpp"
 #include "troupe/errors.hpp"
@@ -25,6 +26,9 @@ public:
   /// The workers as whatever starts them sees them (a plugin); empty for
   /// a cluster of in-process workers only.
   virtual cluster_status status() { return {}; }
+  /// Sizes the cluster to its work from now on (the scheduler decides);
+  /// a later scale() or adapt() replaces it.
+  virtual void adapt(const adapt_options& o) = 0;
   /// The script a new worker would run (batch plugins); config_error when
   /// the cluster has none.
   virtual std::string job_script() {

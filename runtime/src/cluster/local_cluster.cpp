@@ -45,6 +45,8 @@ local_cluster::~local_cluster() {
 
 void local_cluster::scale(int n, std::chrono::nanoseconds timeout) { runtime_->scale(n, timeout); }
 
+void local_cluster::adapt(const adapt_options& o) { runtime_->adapt(o); }
+
 client local_cluster::get_client() { return client{*this}; }
 
 cluster_info local_cluster::info() const { return runtime_->info(std::chrono::seconds(10)); }

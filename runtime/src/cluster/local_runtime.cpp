@@ -110,6 +110,27 @@ void local_runtime::scale(int n, std::chrono::nanoseconds timeout) {
   if (n < 0)
     throw config_error("troupe: scale: the number of workers must be >= 0, got "
                        + std::to_string(n));
+  if (adapt_)
+    adapt_->stop(scheduler());  // the last call wins, as in Dask
+  scale_to(static_cast<std::size_t>(n), {}, timeout);
+}
+
+void local_runtime::adapt(const adapt_options& o) {
+  {
+    std::lock_guard lock{mutex_};
+    if (stopped_)
+      throw connection_error("troupe: adapt: the cluster is closed");
+    if (!adapt_)
+      adapt_ = std::make_unique<adapt_driver>(
+        *rt_.system, [this](std::uint32_t n, const std::vector<std::string>& retire) {
+          scale_to(n, retire, std::chrono::minutes(1));
+        });
+  }
+  adapt_->start(scheduler(), o);
+}
+
+void local_runtime::scale_to(std::size_t n, const std::vector<std::string>& retire,
+                             std::chrono::nanoseconds timeout) {
   caf::actor sched;
   std::vector<std::string> to_retire;
   {
@@ -117,9 +138,19 @@ void local_runtime::scale(int n, std::chrono::nanoseconds timeout) {
     if (stopped_)
       throw connection_error("troupe: scale: the cluster is closed");
     sched = scheduler_;
-    while (static_cast<int>(workers_.size()) < n)
+    while (workers_.size() < n)
       spawn_worker_locked();
-    while (static_cast<int>(workers_.size()) > n) {
+    for (auto& name : retire) {  // adapt's choice: the least loaded
+      if (workers_.size() <= n)
+        break;
+      auto it = std::find_if(workers_.begin(), workers_.end(),
+                             [&](const auto& w) { return w.first == name; });
+      if (it != workers_.end()) {
+        to_retire.push_back(it->first);
+        workers_.erase(it);
+      }
+    }
+    while (workers_.size() > n) {
       to_retire.push_back(workers_.back().first);  // newest first
       workers_.pop_back();
     }
@@ -130,7 +161,7 @@ void local_runtime::scale(int n, std::chrono::nanoseconds timeout) {
                                               deadline - std::chrono::steady_clock::now());
   };
   // Wait until every worker we own has registered, so ids are known.
-  std::size_t expected = static_cast<std::size_t>(n) + to_retire.size();
+  std::size_t expected = n + to_retire.size();
   blocking_request<proto::holders>(system(), sched, left(),
                                    proto::wait_workers{static_cast<std::uint32_t>(expected)},
                                    "scale: waiting for workers to start");
@@ -164,10 +195,15 @@ void local_runtime::shutdown() {
     sched = std::move(scheduler_);
     workers.swap(workers_);
   }
+  if (adapt_)
+    adapt_->stop(sched);  // no more decisions
   for (auto& [name, w] : workers)
     caf::anon_send(w, proto::shutdown{});
   if (sched)
     caf::anon_send(sched, proto::shutdown{});
+  // A decision being applied fails fast against the stopped scheduler.
+  if (adapt_)
+    adapt_->close();
 }
 
 } // namespace troupe::internal

@@ -9,6 +9,7 @@
 
 #include <caf/actor.hpp>
 
+#include "cluster/adapt_driver.hpp"
 #include "cluster/cluster_runtime.hpp"
 #include "common/actor_system.hpp"
 #include "dashboard/dashboard_service.hpp"
@@ -34,12 +35,16 @@ public:
   const local_cluster_options& options() const { return options_; }
 
   void scale(int n, std::chrono::nanoseconds timeout) override;
+  void adapt(const adapt_options& o) override;
   cluster_info info(std::chrono::nanoseconds timeout) override;
   /// Stops workers and scheduler; idempotent.
   void shutdown() override;
 
 private:
   void spawn_worker_locked();
+  /// To n workers; when fewer, `retire` (names) go first, else the newest.
+  void scale_to(std::size_t n, const std::vector<std::string>& retire,
+                std::chrono::nanoseconds timeout);
 
   actor_runtime rt_;
   local_cluster_options options_;
@@ -50,6 +55,7 @@ private:
   std::vector<std::pair<std::string, caf::actor>> workers_;
   int next_worker_ = 0;
   bool stopped_ = false;
+  std::unique_ptr<adapt_driver> adapt_;  // last: closed before the rest goes
 };
 
 /// The scheduler's snapshot as users see it.

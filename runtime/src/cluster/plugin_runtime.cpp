@@ -205,6 +205,28 @@ void plugin_runtime::scale(int n, std::chrono::nanoseconds timeout) {
   if (n < 0)
     throw config_error("troupe: scale: the number of workers must be >= 0, got "
                        + std::to_string(n));
+  if (adapt_)
+    adapt_->stop(scheduler());  // the last call wins, as in Dask
+  scale_to(static_cast<std::size_t>(n), {}, timeout);
+}
+
+void plugin_runtime::adapt(const adapt_options& o) {
+  {
+    std::lock_guard lock{mutex_};
+    if (stopped_)
+      throw connection_error("troupe: adapt: the cluster is closed");
+    if (!adapt_)
+      adapt_ = std::make_unique<adapt_driver>(
+        node_->system(), [this](std::uint32_t n, const std::vector<std::string>& retire) {
+          // A pending batch job may take its time; the next decision waits.
+          scale_to(n, retire, std::chrono::minutes(10));
+        });
+  }
+  adapt_->start(scheduler(), o);
+}
+
+void plugin_runtime::scale_to(std::size_t n, std::vector<std::string> retire,
+                              std::chrono::nanoseconds timeout) {
   auto deadline = std::chrono::steady_clock::now() + timeout;
   auto left = [&] {
     return std::max<std::chrono::nanoseconds>(std::chrono::milliseconds(1),
@@ -215,15 +237,17 @@ void plugin_runtime::scale(int n, std::chrono::nanoseconds timeout) {
   for (auto& w : status.workers)
     if (w.state == plugin_worker_state::starting || w.state == plugin_worker_state::running)
       live.push_back(w.id);
-  if (static_cast<std::size_t>(n) >= live.size()) {
+  if (n >= live.size()) {
     backend_->scale(spec_, static_cast<std::uint32_t>(n));
-    wait_for_workers(static_cast<std::size_t>(n), left());
+    wait_for_workers(n, left());
     return;
   }
-  // Down: the scheduler first moves the newest workers' results to the
-  // others and stops them; then the plugin forgets them.
-  std::vector<std::string> retire(live.end() - static_cast<std::ptrdiff_t>(live.size() - n),
-                                  live.end());
+  // Down: the scheduler first moves the results of the workers that go
+  // (the newest, unless adapt named the least loaded) to the others and
+  // stops them; then the plugin forgets them.
+  bool named = !retire.empty();
+  if (!named)
+    retire.assign(live.end() - static_cast<std::ptrdiff_t>(live.size() - n), live.end());
   auto snap = blocking_request<proto::cluster_snapshot>(system(), scheduler(), left(),
                                                         proto::snapshot_request{}, "scale");
   proto::retire_workers r;
@@ -232,6 +256,9 @@ void plugin_runtime::scale(int n, std::chrono::nanoseconds timeout) {
       r.ids.push_back(w.id);
   blocking_request<proto::holders>(system(), scheduler(), left(), std::move(r),
                                    "scale: retiring workers");
+  if (named)  // the plugin's scale() would stop its newest instead
+    for (auto& name : retire)
+      backend_->stop_worker(name);
   backend_->scale(spec_, static_cast<std::uint32_t>(n));
 }
 
@@ -292,6 +319,8 @@ void plugin_runtime::shutdown() {
     stopped_ = true;
     sched = std::move(scheduler_);
   }
+  if (adapt_)
+    adapt_->stop(sched);  // no more decisions
   dashboard_.reset();  // its thread asks the scheduler: stop it first
   if (sched) {
     // Workers stop when the scheduler tells them; wait for that (bounded),
@@ -301,6 +330,10 @@ void plugin_runtime::shutdown() {
     self->send(sched, proto::shutdown{});
     self->receive([](caf::down_msg&) {}, caf::after(std::chrono::seconds(5)) >> [] {});
   }
+  // A decision being applied fails fast now that the scheduler is gone; it
+  // must have returned before the backend it calls is stopped.
+  if (adapt_)
+    adapt_->close();
   if (backend_) {
     try {
       backend_->stop_all();

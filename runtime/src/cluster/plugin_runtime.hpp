@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "cluster/adapt_driver.hpp"
 #include "cluster/cluster_runtime.hpp"
 #include "cluster/plugin_host.hpp"
 #include "troupe/options.hpp"
@@ -31,6 +32,7 @@ public:
   caf::actor scheduler() const override;
   const std::string& address() const override { return address_; }
   void scale(int n, std::chrono::nanoseconds timeout) override;
+  void adapt(const adapt_options& o) override;
   cluster_info info(std::chrono::nanoseconds timeout) override;
   void shutdown() override;
   cluster_status status() override;
@@ -38,6 +40,8 @@ public:
 
 private:
   void wait_for_workers(std::size_t n, std::chrono::nanoseconds timeout);
+  /// To n workers; when fewer, `retire` (names) go first, else the newest.
+  void scale_to(std::size_t n, std::vector<std::string> retire, std::chrono::nanoseconds timeout);
 
   std::shared_ptr<node> node_;
   caf::actor scheduler_;
@@ -47,6 +51,7 @@ private:
   mutable std::mutex mutex_;
   std::map<std::string, caf::actor> inprocess_;  // threads mode: name -> worker actor
   std::unique_ptr<plugin_backend> backend_;      // after inprocess_: stopped first
+  std::unique_ptr<adapt_driver> adapt_;          // after backend_: closed first
   bool stopped_ = false;
   std::vector<worker_event> ended_;  // workers that exited or failed, in order
 };

@@ -31,7 +31,7 @@ constexpr std::uint32_t no_worker = UINT32_MAX;
 
 /// Sent in CAF's handshake: nodes with another value refuse each other.
 /// Change it whenever a message below changes.
-inline constexpr const char* protocol_identifier = "troupe-protocol-3";
+inline constexpr const char* protocol_identifier = "troupe-protocol-4";
 
 /// How a task ended on a worker.
 enum class outcome : std::uint8_t {
@@ -297,6 +297,31 @@ struct set_address {
   std::string address;
 };
 
+// cluster owner -> scheduler: adapt the number of workers (Dask's
+// cluster.adapt) by sending adapt_scale to `scaler`; stop = 1 ends it (a
+// manual scale: the last call wins).
+struct adapt_start {
+  std::uint32_t minimum = 0;
+  std::uint32_t maximum = 0;
+  std::uint64_t target_duration_ns = 0;
+  std::uint64_t interval_ns = 0;
+  std::uint32_t wait_count = 3;
+  std::uint32_t stop = 0;
+  caf::actor scaler;
+};
+
+// scheduler -> the owner's scaler: have n workers; when fewer, retire these
+// (worker names, least loaded first).
+struct adapt_scale {
+  std::uint32_t n = 0;
+  std::vector<std::string> retire;
+};
+
+// scheduler -> itself, every interval while adapting.
+struct adapt_tick {
+  std::uint64_t generation = 0;
+};
+
 // scheduler -> worker: stop now (after retiring).
 struct shutdown {
   std::uint32_t reason = 0;
@@ -331,6 +356,10 @@ TROUPE_INSPECT(dashboard_query, x.path, x.since)
 TROUPE_INSPECT(dashboard_reply, x.status, x.content_type, x.body, x.cursor)
 TROUPE_INSPECT(set_dashboard, x.link)
 TROUPE_INSPECT(tick, x.due_ns)
+TROUPE_INSPECT(adapt_start, x.minimum, x.maximum, x.target_duration_ns, x.interval_ns,
+               x.wait_count, x.stop, x.scaler)
+TROUPE_INSPECT(adapt_scale, x.n, x.retire)
+TROUPE_INSPECT(adapt_tick, x.generation)
 TROUPE_INSPECT(free_keys, x.keys)
 TROUPE_INSPECT(move_keys, x.target_id, x.target, x.keys)
 TROUPE_INSPECT(pull_keys, x.from, x.keys)
@@ -403,6 +432,9 @@ TROUPE_PROTO(dashboard_query)
 TROUPE_PROTO(dashboard_reply)
 TROUPE_PROTO(set_dashboard)
 TROUPE_PROTO(tick)
+TROUPE_PROTO(adapt_start)
+TROUPE_PROTO(adapt_scale)
+TROUPE_PROTO(adapt_tick)
 CAF_END_TYPE_ID_BLOCK(troupe)
 
 #undef TROUPE_PROTO

@@ -1,5 +1,6 @@
 #include "scheduler/scheduler_actor.hpp"
 
+#include <optional>
 #include <unordered_map>
 
 #include <caf/actor_system.hpp>
@@ -11,6 +12,7 @@
 #include "common/error_payload.hpp"
 #include "protocol/messages.hpp"
 #include "protocol/validate.hpp"
+#include "scheduler/adaptive.hpp"
 #include "scheduler/dashboard_views.hpp"
 #include "scheduler/scheduler_state.hpp"
 #include "common/process_stats.hpp"
@@ -39,6 +41,11 @@ struct scheduler_actor_state {
   bool stopping = false;  // told workers to stop; quits once they have
   dashboard_context dashboard;
   std::vector<std::string> worker_addresses;  // by id, for the dashboard
+  // cluster.adapt(): decisions go to the owner's scaler every interval.
+  std::optional<adapt_controller> adapt;
+  caf::actor adapt_scaler;
+  std::chrono::nanoseconds adapt_interval{std::chrono::seconds(1)};
+  std::uint64_t adapt_generation = 0;  // a tick of an older adapt() is ignored
   static inline const char* name = "troupe.scheduler";
   // Message statistics, logged at debug level when the scheduler stops.
   std::uint64_t done_msgs = 0, done_tasks = 0, run_msgs = 0, run_tasks = 0;
@@ -363,6 +370,42 @@ caf::behavior scheduler_behavior(scheduler_actor* self, std::string address) {
       reply.cursor = st.core.stream().cursor();
       st.dashboard.serve_cpu_s += thread_cpu_seconds() - cpu;
       return reply;
+    },
+    [self](proto::adapt_start& a) {
+      auto& st = self->state;
+      ++st.adapt_generation;
+      if (a.stop || !a.scaler) {
+        if (st.adapt)
+          spdlog::info("troupe scheduler: adaptive scaling stopped");
+        st.adapt.reset();
+        st.adapt_scaler = nullptr;
+        return;
+      }
+      adapt_policy p;
+      p.minimum = a.minimum;
+      p.maximum = a.maximum;
+      p.target_duration_s = static_cast<double>(a.target_duration_ns) * 1e-9;
+      p.wait_count = std::max<std::uint32_t>(1, a.wait_count);
+      std::uint32_t open = 0;
+      for (const auto& w : st.core.workers())
+        open += w.alive && !w.retiring;
+      st.adapt.emplace(p, open);
+      st.adapt_scaler = std::move(a.scaler);
+      st.adapt_interval = std::chrono::nanoseconds(std::max<std::uint64_t>(a.interval_ns, 1000000));
+      spdlog::info("troupe scheduler: adaptive scaling between {} and {} workers", p.minimum,
+                   p.maximum);
+      self->send(self, proto::adapt_tick{st.adapt_generation});  // the first look at once
+    },
+    [self](const proto::adapt_tick& t) {
+      auto& st = self->state;
+      if (!st.adapt || t.generation != st.adapt_generation || st.stopping)
+        return;
+      if (auto d = st.adapt->decide(st.core)) {
+        spdlog::info("troupe scheduler: adapt: asking for {} workers{}", d->n,
+                     d->retire.empty() ? "" : " (retiring the least loaded)");
+        self->send(st.adapt_scaler, proto::adapt_scale{d->n, std::move(d->retire)});
+      }
+      self->delayed_send(self, st.adapt_interval, proto::adapt_tick{t.generation});
     },
     [self](const proto::tick& t) {
       auto now = wall_ns();

@@ -219,6 +219,35 @@ TEST_F(batch_slurm, a_job_that_cannot_start_in_a_bad_queue_is_a_clear_error) {
   EXPECT_TRUE(slurm_queue().empty());
 }
 
+// adapt() through the batch plugin: jobs are submitted under load and
+// cancelled when idle, through the same scale calls as by hand. Minimum 0:
+// once the results are released, no job is left.
+TEST_F(batch_slurm, adapt_submits_jobs_under_load_and_cancels_them_when_idle) {
+  auto job = unique_job_name("troupe-t");
+  {
+    troupe::cluster cluster{"batch", slurm_options(job), 120s};
+    cluster.adapt({.minimum = 0, .maximum = 2, .target_duration = 1s, .interval = 200ms,
+                   .wait_count = 3});
+    troupe::client client{cluster};
+    std::vector<long> xs(300);  // 6 s of work, estimated 150 s at first: the maximum
+    std::iota(xs.begin(), xs.end(), 0L);
+    auto futures = client.map(slow_cube, xs);
+    EXPECT_TRUE(wait_until([&] { return cluster.info().workers.size() == 2; }, 60s));
+    EXPECT_EQ(slurm_queue().size(), 2u);
+    auto got = client.gather(futures);
+    for (long v : xs)
+      ASSERT_EQ(got[static_cast<std::size_t>(v)], v * v * v);
+    // Idle but holding results: down to one job, which keeps them all.
+    EXPECT_TRUE(wait_until([&] { return slurm_queue().size() == 1; }, 30s));
+    EXPECT_EQ(cluster.info().memory, 300u);
+    EXPECT_EQ(cluster.info().completed, 300u);  // none ran twice
+    futures.clear();  // released: nothing to keep
+    EXPECT_TRUE(wait_until([] { return slurm_queue().empty(); }, 30s));
+    client.close();
+  }
+  expect_nothing_left(job);
+}
+
 // A job whose worker cannot start: the job fails (the script exits with
 // the worker's status), and scale() stops waiting at once with the reason
 // from the job's log instead of running into its timeout.
